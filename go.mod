@@ -1,0 +1,3 @@
+module kplay
+
+go 1.25.0
