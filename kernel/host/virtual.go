@@ -1,0 +1,130 @@
+package host
+
+import (
+	"io"
+	"sort"
+	"sync"
+)
+
+// Virtual is the deterministic host: its clock moves only inside Wait.
+type Virtual struct {
+	base
+
+	tmu    sync.Mutex // guards now, timers, seq
+	now    int64
+	timers []*Timer // armed timers
+	seq    uint64
+}
+
+// NewVirtual returns a virtual host whose Print writes to out.
+func NewVirtual(out io.Writer) *Virtual {
+	return &Virtual{base: newBase(out)}
+}
+
+// Name implements Ops.
+func (v *Virtual) Name() string { return "virtual" }
+
+// Time implements Ops.
+func (v *Virtual) Time() int64 {
+	v.tmu.Lock()
+	defer v.tmu.Unlock()
+	return v.now
+}
+
+// TimerAlloc implements Ops.
+func (v *Virtual) TimerAlloc(fn func()) *Timer { return &Timer{fn: fn} }
+
+// TimerSet implements Ops.
+func (v *Virtual) TimerSet(t *Timer, at int64) {
+	v.tmu.Lock()
+	defer v.tmu.Unlock()
+	v.cancelLocked(t)
+	v.seq++
+	t.at, t.armed, t.seq = at, true, v.seq
+	v.timers = append(v.timers, t)
+}
+
+// TimerCancel implements Ops.
+func (v *Virtual) TimerCancel(t *Timer) bool {
+	v.tmu.Lock()
+	defer v.tmu.Unlock()
+	return v.cancelLocked(t)
+}
+
+func (v *Virtual) cancelLocked(t *Timer) bool {
+	if !t.armed {
+		return false
+	}
+	t.armed = false
+	for i, x := range v.timers {
+		if x == t {
+			v.timers = append(v.timers[:i], v.timers[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+// TimerFree implements Ops.
+func (v *Virtual) TimerFree(t *Timer) { v.TimerCancel(t) }
+
+// NextTimer returns the earliest armed expiry, or Forever.
+func (v *Virtual) NextTimer() int64 {
+	v.tmu.Lock()
+	defer v.tmu.Unlock()
+	next := Forever
+	for _, t := range v.timers {
+		if t.at < next {
+			next = t.at
+		}
+	}
+	return next
+}
+
+// Wait implements Ops: the clock jumps to min(deadline, next timer) (never
+// backwards) and every timer due by then runs, in expiry order, ties in the
+// order they were set.
+func (v *Virtual) Wait(deadline int64) int64 {
+	v.tmu.Lock()
+	target := deadline
+	for _, t := range v.timers {
+		if t.at < target {
+			target = t.at
+		}
+	}
+	if target == Forever {
+		// Nothing armed and no deadline: time has no reason to move.
+		now := v.now
+		v.tmu.Unlock()
+		return now
+	}
+	if target > v.now {
+		v.now = target
+	}
+	var due []*Timer
+	keep := v.timers[:0]
+	for _, t := range v.timers {
+		if t.at <= v.now {
+			t.armed = false
+			due = append(due, t)
+		} else {
+			keep = append(keep, t)
+		}
+	}
+	v.timers = keep
+	now := v.now
+	v.tmu.Unlock()
+	sort.SliceStable(due, func(i, j int) bool {
+		if due[i].at != due[j].at {
+			return due[i].at < due[j].at
+		}
+		return due[i].seq < due[j].seq
+	})
+	for _, t := range due {
+		t.fn()
+	}
+	return now
+}
+
+// Kick implements Ops; a virtual Wait never blocks, so there is nothing to do.
+func (v *Virtual) Kick() {}
