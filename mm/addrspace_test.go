@@ -1,0 +1,88 @@
+package mm
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func newAS(t *testing.T) *AddrSpace {
+	as := NewAddrSpace(func(n int) []byte { return make([]byte, n) })
+	if _, err := as.Map(0x10000, 2*PageSize, VMRead|VMWrite, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as.Map(0x12000, PageSize, VMRead, "ro"); err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+func TestCopyRoundTripsAcrossAdjacentAreas(t *testing.T) {
+	as := newAS(t)
+	msg := []byte("hello, kernel")
+	if n, err := as.CopyToUser(0x11ff8, msg[:8]); err != nil || n != 8 {
+		t.Fatalf("CopyToUser: %d %v", n, err)
+	}
+	// Reading straddles the rw area and the ro area after it.
+	got := make([]byte, 16)
+	if n, err := as.CopyFromUser(got, 0x11ff8); err != nil || n != 16 {
+		t.Fatalf("CopyFromUser: %d %v", n, err)
+	}
+	if !bytes.Equal(got[:8], msg[:8]) {
+		t.Fatalf("read back %q", got)
+	}
+}
+
+func TestBadAddressesFaultInsteadOfCrashing(t *testing.T) {
+	as := newAS(t)
+	buf := make([]byte, 8)
+	cases := []struct {
+		name string
+		do   func() (int, error)
+		n    int
+	}{
+		{"null", func() (int, error) { return as.CopyFromUser(buf, 0) }, 0},
+		{"unmapped", func() (int, error) { return as.CopyFromUser(buf, 0x50000) }, 0},
+		{"kernel half", func() (int, error) { return as.CopyFromUser(buf, 0xffff_8000_0000_0000) }, 0},
+		{"runs off the end", func() (int, error) { return as.CopyFromUser(buf, 0x12ffc) }, 4},
+		{"write to read-only", func() (int, error) { return as.CopyToUser(0x12000, buf) }, 0},
+		{"wraps around", func() (int, error) { return as.CopyFromUser(buf, ^uint64(0)-3) }, 0},
+	}
+	for _, c := range cases {
+		n, err := c.do()
+		if !errors.Is(err, ErrFault) || n != c.n {
+			t.Errorf("%s: n=%d err=%v, want %d bytes then EFAULT", c.name, n, err, c.n)
+		}
+	}
+}
+
+func TestStrncpyFromUser(t *testing.T) {
+	as := newAS(t)
+	as.CopyToUser(0x10000, []byte("abc\x00def"))
+	if s, ok, err := as.StrncpyFromUser(0x10000, 100); s != "abc" || !ok || err != nil {
+		t.Fatalf("%q %v %v", s, ok, err)
+	}
+	if s, ok, err := as.StrncpyFromUser(0x10000, 2); s != "ab" || ok || err != nil {
+		t.Fatalf("truncated: %q %v %v", s, ok, err)
+	}
+	if _, _, err := as.StrncpyFromUser(0x40, 10); !errors.Is(err, ErrFault) {
+		t.Fatal("unmapped string must fault")
+	}
+}
+
+func TestMapRefusesOverlapAndMisalignment(t *testing.T) {
+	as := newAS(t)
+	for _, c := range []struct{ start, length uint64 }{
+		{0x11000, PageSize}, {0x10001, PageSize}, {0x20000, 100}, {TaskSize, PageSize}, {0x30000, 0},
+	} {
+		if _, err := as.Map(c.start, c.length, VMRead, ""); err == nil {
+			t.Errorf("Map(%#x, %#x) accepted", c.start, c.length)
+		}
+	}
+	if v := as.Find(0x12fff); v == nil || v.Name != "ro" {
+		t.Fatal("Find missed the last byte of an area")
+	}
+	if as.Find(0x13000) != nil {
+		t.Fatal("Find matched past the end")
+	}
+}

@@ -1,0 +1,16 @@
+// Package mm holds kplay's memory management. For now that is the user
+// address space (struct mm_struct): a sorted set of virtual memory areas
+// (struct vm_area_struct), each backed by memory from the host, and the
+// checked copies between it and the kernel.
+//
+// A system call never dereferences a user pointer. It calls CopyFromUser,
+// CopyToUser or StrncpyFromUser, which look the address up in the VMAs and
+// return ErrFault for an address that is unmapped, beyond TASK_SIZE, or
+// mapped without the needed permission. That is Linux's exception-fixup
+// idea (a faulting uaccess instruction jumps to a fixup that returns
+// -EFAULT) done as an explicit check: a bad pointer from a user costs the
+// user an error, never the kernel.
+//
+// The page allocator, zones and the slab allocator arrive in a later issue;
+// VMAs will then be backed by pages rather than one host block each.
+package mm
