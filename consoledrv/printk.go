@@ -137,7 +137,7 @@ type Console struct {
 	out io.Writer
 }
 
-// FullName is the name with its index, as in "console [kcon0] enabled".
+// FullName is the name with its index, as in "printk: console [kcon0] enabled".
 func (c *Console) FullName() string { return c.Name + strconv.Itoa(c.Index) }
 
 // SetOutput changes where the console's text goes (the terminal behind it).
@@ -196,7 +196,7 @@ func (d *Driver) Register(c *Console, out io.Writer) {
 		}
 	}
 	d.consoles = append(d.consoles, c)
-	d.Printk(Info, fmt.Sprintf("console [%s] enabled", c.FullName()))
+	d.Printk(Info, fmt.Sprintf("printk: console [%s] enabled", c.FullName()))
 }
 
 // Consoles returns the registered consoles.

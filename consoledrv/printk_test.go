@@ -69,7 +69,7 @@ func TestRegisterReplaysTheBootLog(t *testing.T) {
 	d.Printk(Debug, "hidden at loglevel 7")
 	now = 1_000_000
 	d.Register(&Console{Name: "kcon", PrintBuffer: true}, &out)
-	want := "[    0.000000] Linux version 6.6.0-kplay\n[    0.001000] console [kcon0] enabled\n"
+	want := "[    0.000000] Linux version 6.6.0-kplay\n[    0.001000] printk: console [kcon0] enabled\n"
 	if out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}

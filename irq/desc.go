@@ -63,7 +63,7 @@ var (
 type Table struct {
 	descs    [NrIRQs]Desc
 	pending  atomic.Uint64
-	errCount uint64 // irq_err_count: bad IRQs (ERR: in /proc/interrupts)
+	errCount uint64 // irq_err_count: raises of lines that do not exist (ERR:)
 }
 
 // NewTable returns a table of NrIRQs edge-triggered lines on chip.
@@ -97,7 +97,8 @@ func (t *Table) RequestIRQ(irq int, h Handler, flags uint, name string, devID an
 	}
 	for _, a := range d.actions {
 		if a.Flags&flags&IRQFShared == 0 {
-			return fmt.Errorf("irq %d: %w: held by %q and not shared by both", irq, ErrBusy, a.Name)
+			// __setup_irq's pr_err, then -EBUSY.
+			return fmt.Errorf("Flags mismatch irq %d. %08x (%s) vs. %08x (%s): %w", irq, flags, name, a.Flags, a.Name, ErrBusy)
 		}
 		if a.DevID == devID {
 			return fmt.Errorf("irq %d: %w: dev_id already registered by %q", irq, ErrBusy, a.Name)
@@ -181,7 +182,7 @@ type Outcome int
 const (
 	Handled   Outcome = iota // some action returned IRQ_HANDLED
 	Unhandled                // actions ran, none claimed it (note_interrupt)
-	Bad                      // no action: ack_bad_irq, counted in ERR
+	Bad                      // no action: handle_bad_irq, counted on the line
 	Masked                   // line disabled: remembered for enable_irq
 )
 
@@ -205,7 +206,7 @@ func (t *Table) Handle(irq int) Outcome {
 	}
 	d.count++
 	if len(d.actions) == 0 {
-		t.errCount++
+		// handle_bad_irq: counted on the line, then ack_bad_irq.
 		return Bad
 	}
 	handled := false

@@ -16,7 +16,8 @@
 // Handle is handle_edge_irq: a line disabled with disable_irq is remembered
 // as pending and replayed by enable_irq (Linux's lazy disable and
 // check_irq_resend); a line with no action is counted and reported as a bad
-// IRQ (x86's ack_bad_irq, the ERR: row of /proc/interrupts).
+// IRQ (handle_bad_irq, whose x86 ack_bad_irq prints
+// "unexpected IRQ trap at vector NN").
 //
 // Softirqs are the ten vectors of Linux, in Linux's order and with its names.
 // DoSoftirq is __do_softirq: it runs the pending vectors and restarts while

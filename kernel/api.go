@@ -1,0 +1,64 @@
+package kernel
+
+import (
+	"kplay/kernel/abi"
+)
+
+// Syscall makes a system call on the application path: the request is
+// queued, IRQ_SYSCALL is raised, a ksyscalld thread runs it with the
+// address space and files of the application's task (init), and the caller
+// waits, running the machine, until it completes and the machine settles.
+// It returns the call's record; its Ret is the value or -errno.
+//
+// Preconditions: the caller holds the CPU.
+func (k *Kernel) Syscall(nr int, args ...uint64) (*SyscallRecord, RunResult) {
+	return k.submit(PathApp, k.initTsk, nr, args)
+}
+
+// SyscallAs makes a system call on the task path as task pid, which must be
+// init (pid 1), the REPL's shell: the request is typed into the console,
+// whose interrupt wakes init; init traps in with it.
+func (k *Kernel) SyscallAs(pid, nr int, args ...uint64) (*SyscallRecord, RunResult, error) {
+	t := k.tasks[pid]
+	if t == nil || t != k.initTsk {
+		return nil, RunResult{}, errInvalid("pid %d: only init (pid 1), the console's shell, takes system calls from the front end", pid)
+	}
+	rec, res := k.submit(PathTask, t, nr, args)
+	return rec, res, nil
+}
+
+func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*SyscallRecord, RunResult) {
+	if k.halted {
+		return nil, RunResult{Reason: StopHalted}
+	}
+	req := &Request{Nr: nr, NArgs: len(args), Path: path, Caller: caller}
+	copy(req.Args[:], args)
+	if path == PathApp {
+		if _, known := abi.SyscallName(nr); !known {
+			req.NArgs = 6 // strace prints every register of an unknown call
+		}
+		k.sysReqs = append(k.sysReqs, req)
+		k.irqs.Raise(IRQSyscall)
+	} else {
+		k.consoleIn = append(k.consoleIn, req)
+		k.irqs.Raise(IRQConsole)
+	}
+	res := k.Run(Stop{Done: func() bool { return req.Done }})
+	return req.Record, res
+}
+
+// NewSyscallThread creates one more ksyscalld thread and returns its pid.
+func (k *Kernel) NewSyscallThread() (int, error) {
+	if k.halted {
+		return 0, errInvalid("the machine is halted")
+	}
+	req := &kthreadReq{comm: sprintf("ksyscalld/%d", k.nsyscalld), fn: k.ksyscalld}
+	k.nsyscalld++
+	k.kthreadCreateList = append(k.kthreadCreateList, req)
+	k.wakeUpProcess(k.kthrd)
+	k.Run(Stop{Done: func() bool { return req.task != nil }})
+	if req.task == nil {
+		return 0, errInvalid("kthreadd did not create the thread")
+	}
+	return req.task.PID, nil
+}

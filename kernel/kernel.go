@@ -1,0 +1,271 @@
+package kernel
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync/atomic"
+
+	"kplay/consoledrv"
+	"kplay/irq"
+	"kplay/kernel/arch"
+	"kplay/kernel/host"
+	"kplay/sched"
+	"kplay/timers"
+)
+
+// Release is the kernel release string, as uname -r prints it.
+const Release = "6.6.0-kplay"
+
+// Version is the kernel's UTS version (uname -v).
+const Version = "#1"
+
+// Fixed interrupt lines.
+const (
+	IRQTimer   = 0  // the tick, from a host one-shot timer
+	IRQConsole = 4  // kcon0, on COM1's legacy line as ttyS0 is
+	IRQSyscall = 16 // IRQ_SYSCALL: the application path's doorbell
+)
+
+// ChipName is the name of kplay's interrupt controller (irq_chip.name).
+const ChipName = "kplay-pic"
+
+// Config is what a front end chooses at boot.
+type Config struct {
+	// Clock is "virtual" (default) or "real".
+	Clock string
+	// HZ is the tick rate; 0 means 100.
+	HZ int
+	// MemBytes is the simulated RAM; 0 means 64 MiB.
+	MemBytes int64
+	// Quiet sets the console loglevel to 4, as the quiet boot option.
+	Quiet bool
+	// Console receives console output (printk above the loglevel, writes to
+	// fds 1 and 2). Nil discards it.
+	Console io.Writer
+	// LogBufLen is the printk ring size in bytes; 0 means 128 KiB.
+	LogBufLen int
+	// PanicOnOops halts the machine on any Oops (the panic_on_oops sysctl).
+	PanicOnOops bool
+	// Host overrides the native operations (tests use a recording fake).
+	// When nil, Clock selects host.NewVirtual or host.NewReal.
+	Host host.Ops
+}
+
+func (c *Config) setDefaults() error {
+	if c.Clock == "" {
+		c.Clock = "virtual"
+	}
+	if c.Clock != "virtual" && c.Clock != "real" {
+		return fmt.Errorf("clock %q: want virtual or real", c.Clock)
+	}
+	if c.HZ == 0 {
+		c.HZ = 100
+	}
+	if c.HZ < 1 || c.HZ > 10000 || 1_000_000_000%c.HZ != 0 {
+		return fmt.Errorf("hz %d: want a divisor of 1000000000 between 1 and 10000 (100, 250, 300, 1000 are usual)", c.HZ)
+	}
+	if c.MemBytes == 0 {
+		c.MemBytes = 64 << 20
+	}
+	if c.MemBytes < 4<<20 || c.MemBytes > 64<<30 {
+		return fmt.Errorf("mem %d: want between 4M and 64G", c.MemBytes)
+	}
+	if c.LogBufLen == 0 {
+		c.LogBufLen = consoledrv.DefaultLogBufLen
+	}
+	return nil
+}
+
+// Kernel is one booted machine.
+type Kernel struct {
+	cfg    Config
+	host   host.Ops
+	cpu    *arch.CPU
+	tickNs int64
+
+	irqs     *irq.Table
+	softirqs *irq.Softirqs
+	timers   timers.List
+	rq       *sched.RunQueue
+	con      *consoledrv.Driver
+	console  *consoledrv.Console
+
+	tasks   map[int]*Task
+	nextPID int
+	current *Task
+	idle    *Task // swapper/0
+	initTsk *Task
+	kthrd   *Task // kthreadd
+	softd   *Task // ksoftirqd/0
+	worker  *Task // kworker/0:0
+
+	kthreadCreateList []*kthreadReq
+	sysReqs           []*Request // IRQ_SYSCALL's mailbox (filled by the front end)
+	sysQueue          []*Request // ksyscalld's work queue
+	consoleIn         []*Request // typed into the console, not yet read
+	ttyQueue          []*Request // read side of the console, for init
+	workList          []*work
+	vmstatWork        *delayedWork
+	nsyscalld         int
+	demoDevs          []demoEntry // handlers attached by RequestDemoIRQ
+
+	// Time.
+	jiffies         uint64
+	lastUpdate      int64  // time of the last whole tick (last_jiffies_update)
+	lastTickJiffies uint64 // jiffies at the last tick interrupt
+	tickTimer       *host.Timer
+	tickArmedAt     int64
+	tickStopped     bool
+	nohz            NOHZStats
+	idleSince       int64
+	budgetTimer     *host.Timer
+	uptimeOrigin    int64
+
+	// Context flags of the code now on the CPU.
+	hardirq     int
+	softirqNest int
+	needResched bool
+	switchWhy   string
+
+	// Run control, owned by the CPU holder; parkReq is the one field any
+	// goroutine may set.
+	stop    stopState
+	parkReq atomic.Bool
+	result  RunResult
+	events  []Event
+	evSeq   uint64
+
+	// Faults.
+	oopses  int
+	taint   uint64
+	halted  bool
+	haltWhy string
+}
+
+// Boot creates a machine and runs it until it settles: every boot-time
+// thread has started and gone to sleep. The caller holds the CPU when Boot
+// returns.
+func Boot(cfg Config) (*Kernel, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	h := cfg.Host
+	if h == nil {
+		if cfg.Clock == "real" {
+			h = host.NewReal(cfg.Console)
+		} else {
+			h = host.NewVirtual(cfg.Console)
+		}
+	}
+	k := &Kernel{
+		cfg:      cfg,
+		host:     h,
+		cpu:      arch.NewCPU(h),
+		tickNs:   1_000_000_000 / int64(cfg.HZ),
+		irqs:     irq.NewTable(ChipName),
+		softirqs: irq.NewSoftirqs(),
+		tasks:    map[int]*Task{},
+		jiffies:  timers.InitialJiffies(cfg.HZ),
+	}
+	k.uptimeOrigin = h.Time()
+	k.lastUpdate = k.uptimeOrigin
+	k.lastTickJiffies = k.jiffies
+	level := consoledrv.DefaultConsoleLoglevel
+	if cfg.Quiet {
+		level = consoledrv.QuietConsoleLoglevel
+	}
+	k.con = consoledrv.NewDriver(cfg.LogBufLen, level, k.clockNs)
+	k.idle = k.newTask("swapper/0", nil, pfIdle|pfKthread, k.startKernel)
+	k.idle.PID, k.idle.TGID = 0, 0
+	k.nextPID = 1
+	k.current = k.idle
+	k.rq = sched.NewRunQueue(cfg.HZ, &k.idle.se)
+	k.cpu.SetCurrent(k.idle.thread)
+	res := k.Run(Stop{})
+	if res.Reason == StopHalted {
+		return k, fmt.Errorf("kernel panic during boot: %s", k.haltWhy)
+	}
+	return k, nil
+}
+
+// Config returns the configuration the machine booted with.
+func (k *Kernel) Config() Config { return k.cfg }
+
+// Host returns the native operations the machine runs on.
+func (k *Kernel) Host() host.Ops { return k.host }
+
+// clockNs is kernel time: ns since boot.
+func (k *Kernel) clockNs() int64 { return k.host.Time() - k.uptimeOrigin }
+
+// SetConsoleOutput redirects the console (kcon0) to w.
+func (k *Kernel) SetConsoleOutput(w io.Writer) {
+	if k.console != nil {
+		k.console.SetOutput(w)
+	}
+}
+
+// Shutdown stops every kernel thread and disarms the host timers. The
+// Kernel must not be used afterwards.
+func (k *Kernel) Shutdown() {
+	if k.tickTimer != nil {
+		k.host.TimerFree(k.tickTimer)
+	}
+	if k.budgetTimer != nil {
+		k.host.TimerFree(k.budgetTimer)
+	}
+	k.cpu.Shutdown()
+}
+
+// startKernel is swapper/0's body: start_kernel, then rest_init, then the
+// idle loop.
+func (k *Kernel) startKernel(t *Task) {
+	k.printk(consoledrv.Notice, "Linux version %s (kplay@kplay) (%s) %s", Release, runtime.Version(), Version)
+	k.printk(consoledrv.Info, "Command line: %s", k.CommandLine())
+	kb := k.cfg.MemBytes >> 10
+	k.printk(consoledrv.Info, "Memory: %dK/%dK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, 0K reserved, 0K cma-reserved)", kb, kb)
+	k.printk(consoledrv.Info, "NR_IRQS: %d, nr_irqs: %d, preallocated irqs: %d", irq.NrIRQs, irq.NrIRQs, 16)
+	k.irqInit()
+	k.timeInit()
+	k.consoleInit()
+	k.printk(consoledrv.Info, "pid_max: default: 32768 minimum: 301")
+	// rest_init: init must be pid 1, kthreadd pid 2.
+	k.initTsk = k.kernelThread("init", k.kernelInit)
+	k.kthrd = k.kernelThread("kthreadd", k.kthreadd)
+	k.initTsk.Parent, k.kthrd.Parent = k.idle, k.idle
+	k.idleLoop()
+}
+
+// CommandLine is the kernel command line the configuration amounts to.
+func (k *Kernel) CommandLine() string {
+	parts := []string{
+		"clock=" + k.cfg.Clock,
+		fmt.Sprintf("hz=%d", k.cfg.HZ),
+		"mem=" + FormatMem(k.cfg.MemBytes),
+	}
+	if k.cfg.Quiet {
+		parts = append(parts, "quiet")
+	}
+	if k.cfg.PanicOnOops {
+		parts = append(parts, "oops=panic")
+	}
+	return strings.Join(parts, " ")
+}
+
+// FormatMem renders a size as the mem= option writes it (64M, 1G, 4096K).
+func FormatMem(b int64) string {
+	switch {
+	case b%(1<<30) == 0:
+		return fmt.Sprintf("%dG", b>>30)
+	case b%(1<<20) == 0:
+		return fmt.Sprintf("%dM", b>>20)
+	default:
+		return fmt.Sprintf("%dK", b>>10)
+	}
+}
+
+// printk logs a formatted message at a level.
+func (k *Kernel) printk(level consoledrv.Level, format string, args ...any) {
+	k.con.Printk(level, fmt.Sprintf(format, args...))
+}

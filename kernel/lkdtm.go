@@ -1,0 +1,45 @@
+package kernel
+
+import (
+	"sort"
+	"strings"
+)
+
+// lkdtmTests are the crash types kplay's LKDTM (the Linux Kernel Dump
+// Test Module, drivers/misc/lkdtm) can provoke, by Linux's names.
+var lkdtmTests = map[string]func(k *Kernel){
+	"BUG":       func(k *Kernel) { k.bug("") },
+	"WARNING":   func(k *Kernel) { k.warn("lkdtm: Warning message trigger") },
+	"EXCEPTION": func(k *Kernel) { var p *Task; _ = p.PID },
+	"PANIC":     func(k *Kernel) { k.panic("dumptest") },
+}
+
+// LkdtmTypes lists the crash types, sorted.
+func LkdtmTypes() []string {
+	var out []string
+	for n := range lkdtmTests {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Provoke runs an LKDTM crash type in a new kernel thread named "lkdtm"
+// (as writing it to /sys/kernel/debug/provoke-crash/DIRECT does) and lets
+// the machine settle. An Oops kills only that thread.
+func (k *Kernel) Provoke(kind string) (RunResult, error) {
+	fn, ok := lkdtmTests[strings.ToUpper(kind)]
+	if !ok {
+		return RunResult{}, errInvalid("lkdtm: unknown crash type %q (want %s)", kind, strings.Join(LkdtmTypes(), ", "))
+	}
+	if k.halted {
+		return RunResult{Reason: StopHalted}, nil
+	}
+	req := &kthreadReq{comm: "lkdtm", fn: func(t *Task) {
+		k.printk(6, "lkdtm: Performing direct entry %s", strings.ToUpper(kind))
+		fn(k)
+	}}
+	k.kthreadCreateList = append(k.kthreadCreateList, req)
+	k.wakeUpProcess(k.kthrd)
+	return k.Run(Stop{}), nil
+}

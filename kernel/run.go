@@ -1,0 +1,246 @@
+package kernel
+
+import (
+	"kplay/kernel/host"
+)
+
+// EventKind names what a step can stop at.
+type EventKind string
+
+// Event kinds.
+const (
+	EvSwitch  EventKind = "switch"
+	EvIRQ     EventKind = "irq"
+	EvSyscall EventKind = "syscall"
+	EvTick    EventKind = "tick"
+)
+
+// TaskRef names a task in an event.
+type TaskRef struct {
+	PID  int    `json:"pid"`
+	Comm string `json:"comm"`
+}
+
+func (k *Kernel) ref(t *Task) TaskRef { return TaskRef{PID: t.PID, Comm: t.Comm} }
+
+// SwitchEvent is a context switch: prev hands the CPU to next with
+// up(next's semaphore); down(prev's semaphore).
+type SwitchEvent struct {
+	Prev      TaskRef `json:"prev"`
+	Next      TaskRef `json:"next"`
+	PrevState string  `json:"prev_state"` // R: preempted or yielded; S, D: blocked; X: exited
+	Why       string  `json:"why"`
+}
+
+// IRQEvent is an interrupt serviced at a delivery point.
+type IRQEvent struct {
+	IRQ     int     `json:"irq"`
+	Name    string  `json:"name"`    // first action's name, "" if none
+	Outcome string  `json:"outcome"` // handled, unhandled, no handler, masked
+	On      TaskRef `json:"on"`      // the task it interrupted
+}
+
+// TickEvent is a timer tick (IRQ 0).
+type TickEvent struct {
+	Jiffies uint64 `json:"jiffies"`
+	Ticks   uint64 `json:"ticks"`   // jiffies advanced by this tick
+	Skipped uint64 `json:"skipped"` // of which skipped while NO_HZ idle
+}
+
+// Event is one thing that happened, in order.
+type Event struct {
+	Seq     uint64         `json:"seq"`
+	TimeNs  int64          `json:"time_ns"`
+	Kind    EventKind      `json:"kind"`
+	Switch  *SwitchEvent   `json:"switch,omitempty"`
+	IRQ     *IRQEvent      `json:"irq,omitempty"`
+	Syscall *SyscallRecord `json:"syscall,omitempty"`
+	Tick    *TickEvent     `json:"tick,omitempty"`
+}
+
+// maxEvents bounds the recent-event ring.
+const maxEvents = 256
+
+// emit records an event and counts it toward the stop condition.
+func (k *Kernel) emit(e Event) {
+	k.evSeq++
+	e.Seq, e.TimeNs = k.evSeq, k.clockNs()
+	if len(k.events) == maxEvents {
+		copy(k.events, k.events[1:])
+		k.events = k.events[:maxEvents-1]
+	}
+	k.events = append(k.events, e)
+	k.result.Switches += boolInt(e.Kind == EvSwitch)
+	k.result.IRQs += boolInt(e.Kind == EvIRQ)
+	if k.stop.until == e.Kind && k.stop.remaining > 0 {
+		k.result.Hits = append(k.result.Hits, e)
+		k.stop.remaining--
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Events returns the most recent events, oldest first.
+func (k *Kernel) Events() []Event { return append([]Event(nil), k.events...) }
+
+// Stop says when a Run hands the CPU back to the front end.
+//
+//   - The zero Stop settles: run until the CPU is idle with nothing runnable
+//     and nothing pending, without letting time pass.
+//   - For lets simulated time pass: run until For ns from now.
+//   - Until and Count stop at the Count-th next event of a kind; For (or
+//     DefaultStepBudget) bounds the wait.
+//   - Done stops once it reports true and the machine has settled.
+type Stop struct {
+	For   int64
+	Until EventKind
+	Count int
+	Done  func() bool
+}
+
+// DefaultStepBudget bounds a step that names no budget: 60 s of
+// simulated time.
+const DefaultStepBudget = 60_000_000_000
+
+// Why a run stopped.
+const (
+	StopIdle        = "idle"        // settled: nothing runnable, nothing pending
+	StopBudget      = "budget"      // the time budget was spent
+	StopEvent       = "event"       // the awaited event happened
+	StopInterrupted = "interrupted" // RequestPark (Ctrl-C, an inspection)
+	StopHalted      = "halted"      // the kernel panicked or powered off
+	StopStalled     = "stalled"     // nothing can ever happen: no timer armed
+)
+
+// RunResult reports a Run.
+type RunResult struct {
+	Reason    string  `json:"reason"`
+	ElapsedNs int64   `json:"elapsed_ns"`
+	Switches  int     `json:"switches"`
+	IRQs      int     `json:"irqs"`
+	Hits      []Event `json:"hits,omitempty"` // the events a step stopped at
+}
+
+type stopState struct {
+	deadline  int64
+	settle    bool
+	until     EventKind
+	remaining int
+	done      func() bool
+	stalled   bool
+	start     int64
+}
+
+// RequestPark asks the running kernel to hand the CPU back at its next safe
+// point (Ctrl-C, or a front end that wants to inspect under the real
+// clock). Safe from any goroutine.
+func (k *Kernel) RequestPark() {
+	k.parkReq.Store(true)
+	k.host.Kick()
+}
+
+// Run hands the CPU to the kernel until the stop condition and returns when
+// the kernel has parked.
+//
+// Preconditions: the caller holds the CPU (no other Run is in progress).
+func (k *Kernel) Run(s Stop) RunResult {
+	if k.halted {
+		return RunResult{Reason: StopHalted}
+	}
+	now := k.host.Time()
+	st := stopState{deadline: host.Forever, until: s.Until, remaining: s.Count, done: s.Done, start: now}
+	if s.Until != "" {
+		if st.remaining <= 0 {
+			st.remaining = 1
+		}
+		if s.For <= 0 {
+			s.For = DefaultStepBudget
+		}
+	}
+	switch {
+	case s.For > 0:
+		st.deadline = now + s.For
+		if k.budgetTimer != nil && k.host.Name() == "real" {
+			k.host.TimerSet(k.budgetTimer, st.deadline)
+		}
+	case s.Done == nil && s.Until == "":
+		st.settle = true
+	}
+	k.stop = st
+	k.result = RunResult{}
+	k.parkReq.Store(false)
+	k.cpu.Resume()
+	k.result.ElapsedNs = k.host.Time() - now
+	if k.budgetTimer != nil {
+		k.host.TimerCancel(k.budgetTimer)
+	}
+	k.stop = stopState{deadline: host.Forever}
+	return k.result
+}
+
+// stopReason says whether the run must stop now, in thread context, and why.
+func (k *Kernel) stopReason(idle bool) string {
+	switch {
+	case k.halted:
+		return StopHalted
+	case k.parkReq.Load():
+		return StopInterrupted
+	case k.stop.until != "" && k.stop.remaining == 0:
+		return StopEvent
+	}
+	if !idle || k.irqs.Pending() != 0 {
+		return ""
+	}
+	now := k.host.Time()
+	switch {
+	case k.stop.done != nil && k.stop.done():
+		return StopIdle
+	case k.stop.settle:
+		return StopIdle
+	case now >= k.stop.deadline:
+		return StopBudget
+	case k.stop.stalled:
+		return StopStalled
+	}
+	return ""
+}
+
+// maybePark parks at a safe point in process context if the stop
+// condition holds.
+func (k *Kernel) maybePark() {
+	if k.hardirq > 0 || k.softirqNest > 0 {
+		return
+	}
+	if r := k.stopReason(false); r != "" {
+		k.parkFor(r)
+	}
+}
+
+// idleMayPark reports whether the idle loop should park now.
+func (k *Kernel) idleMayPark() bool {
+	r := k.stopReason(true)
+	if r == "" {
+		return false
+	}
+	k.result.Reason = r
+	return true
+}
+
+// park hands the CPU to the front end; the reason is already set.
+func (k *Kernel) park() {
+	if k.current == k.idle {
+		k.nohzIdleExit()
+	}
+	k.cpu.Park(k.current.thread)
+	k.stop.stalled = false
+}
+
+func (k *Kernel) parkFor(reason string) {
+	k.result.Reason = reason
+	k.park()
+}

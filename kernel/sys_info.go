@@ -1,0 +1,122 @@
+package kernel
+
+import (
+	"kplay/kernel/abi"
+)
+
+// sysGetpid implements Linux syscall getpid(2): the thread group id.
+func sysGetpid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.TGID) }
+
+// sysGettid implements Linux syscall gettid(2).
+func sysGettid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.PID) }
+
+// sysGetppid implements Linux syscall getppid(2): the real parent's tgid,
+// 0 for a task whose parent is the idle task.
+func sysGetppid(k *Kernel, t *Task, _ *[6]uint64) int64 {
+	if t.Parent == nil {
+		return 0
+	}
+	return int64(t.Parent.TGID)
+}
+
+// sysGetuid implements Linux syscall getuid(2).
+func sysGetuid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.Cred.UID) }
+
+// sysGeteuid implements Linux syscall geteuid(2).
+func sysGeteuid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.Cred.EUID) }
+
+// sysGetgid implements Linux syscall getgid(2).
+func sysGetgid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.Cred.GID) }
+
+// sysGetegid implements Linux syscall getegid(2).
+func sysGetegid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.Cred.EGID) }
+
+// Utsname is struct new_utsname: six NUL-padded 65-byte fields.
+type Utsname struct {
+	Sysname, Nodename, Release, Version, Machine, Domainname string
+}
+
+const utsLen = 65
+
+// Uname returns the machine's identity as uname(2) reports it.
+func (k *Kernel) Uname() Utsname {
+	return Utsname{Sysname: "Linux", Nodename: "kplay", Release: Release, Version: Version, Machine: "x86_64", Domainname: "(none)"}
+}
+
+func (u Utsname) bytes() []byte {
+	b := make([]byte, 6*utsLen)
+	for i, f := range []string{u.Sysname, u.Nodename, u.Release, u.Version, u.Machine, u.Domainname} {
+		copy(b[i*utsLen:i*utsLen+utsLen-1], f)
+	}
+	return b
+}
+
+// sysUname implements Linux syscall uname(2).
+func sysUname(k *Kernel, t *Task, a *[6]uint64) int64 {
+	if err := k.copyToUser(t, a[0], k.Uname().bytes()); err != 0 {
+		return -int64(err)
+	}
+	return 0
+}
+
+// sysSchedYield implements Linux syscall sched_yield(2): the caller goes
+// behind every other runnable task. It always succeeds.
+func sysSchedYield(k *Kernel, t *Task, _ *[6]uint64) int64 {
+	if k.rq.Yield(&t.se) {
+		k.switchWhy = "sched_yield"
+		k.schedule()
+	}
+	return 0
+}
+
+// sysExit implements Linux syscall exit(2). It does not return.
+func sysExit(k *Kernel, t *Task, a *[6]uint64) int64 {
+	k.syscallExitNoReturn(t)
+	k.doExit(t, int(a[0]&0xff)<<8)
+	return 0
+}
+
+// sysExitGroup implements Linux syscall exit_group(2); with no threads yet
+// it is exit.
+func sysExitGroup(k *Kernel, t *Task, a *[6]uint64) int64 { return sysExit(k, t, a) }
+
+// maxRWCount is MAX_RW_COUNT: INT_MAX rounded down to a page.
+const maxRWCount = 0x7ffff000
+
+// sysWrite implements Linux syscall write(2). Only the console exists
+// before the VFS: fds 0, 1 and 2 of a task attached to it.
+func sysWrite(k *Kernel, t *Task, a *[6]uint64) int64 {
+	fd, buf, count := int64(int32(a[0])), a[1], a[2]
+	if t.Files == nil {
+		return -int64(abi.EBADF)
+	}
+	f := t.Files.get(int(fd))
+	if f == nil || f.write == nil {
+		return -int64(abi.EBADF)
+	}
+	if count > maxRWCount {
+		count = maxRWCount
+	}
+	var chunk [4096]byte
+	done := uint64(0)
+	for done < count {
+		n := min(count-done, uint64(len(chunk)))
+		got, errno := k.copyFromUser(t, chunk[:n], buf+done)
+		f.write(chunk[:got])
+		done += uint64(got)
+		if errno != 0 {
+			if done > 0 {
+				return int64(done)
+			}
+			return -int64(errno)
+		}
+	}
+	return int64(done)
+}
+
+// syscallExitNoReturn records that the current call never returns.
+func (k *Kernel) syscallExitNoReturn(t *Task) {
+	if t.req != nil && t.req.Record != nil {
+		t.req.Record.NoReturn = true
+	}
+}

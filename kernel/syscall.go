@@ -1,0 +1,148 @@
+package kernel
+
+import (
+	"kplay/irq"
+	"kplay/kernel/abi"
+)
+
+// sysFunc is a system call handler (SYSCALL_DEFINEn): it runs in the
+// process context of t and returns a value or -errno.
+type sysFunc func(k *Kernel, t *Task, a *[6]uint64) int64
+
+// argKind says how strace prints an argument.
+type argKind int
+
+const (
+	argInt      argKind = iota // signed decimal
+	argUint                    // unsigned decimal (size_t)
+	argPtr                     // hex, or NULL
+	argBufOut                  // a buffer written by the call; shown as its pointer
+	argBufCount                // a buffer read by the call, of the length in the next argument
+	argUtsname                 // struct new_utsname *, filled by the call
+)
+
+// syscallDef is one entry of the system call table.
+type syscallDef struct {
+	fn   sysFunc
+	args []argKind
+	// noReturn calls (exit) never come back to their caller.
+	noReturn bool
+}
+
+// syscallTable is indexed by x86-64 system call number (arch/x86/entry/
+// syscalls/syscall_64.tbl). Numbers that Linux has but kplay does not
+// implement return -ENOSYS; their names come from abi.
+var syscallTable = map[int]syscallDef{
+	int(abi.SysWrite):      {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
+	int(abi.SysSchedYield): {fn: sysSchedYield},
+	int(abi.SysGetpid):     {fn: sysGetpid},
+	int(abi.SysExit):       {fn: sysExit, args: []argKind{argInt}, noReturn: true},
+	int(abi.SysUname):      {fn: sysUname, args: []argKind{argUtsname}},
+	int(abi.SysGetuid):     {fn: sysGetuid},
+	int(abi.SysGetgid):     {fn: sysGetgid},
+	int(abi.SysGeteuid):    {fn: sysGeteuid},
+	int(abi.SysGetegid):    {fn: sysGetegid},
+	int(abi.SysGetppid):    {fn: sysGetppid},
+	int(abi.SysGettid):     {fn: sysGettid},
+	int(abi.SysExitGroup):  {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
+}
+
+// Implemented reports whether kplay implements system call nr.
+func Implemented(nr int) bool { _, ok := syscallTable[nr]; return ok }
+
+// Path is how a system call entered the kernel.
+type Path string
+
+// The two paths of DESIGN.md §4.
+const (
+	PathTask Path = "task" // a task on the CPU trapped in
+	PathApp  Path = "app"  // IRQ_SYSCALL and ksyscalld
+)
+
+// Request is a system call asked for from outside the kernel, on either
+// path. It completes when Done is set.
+type Request struct {
+	Nr    int
+	Args  [6]uint64
+	NArgs int // how many arguments the caller gave, for printing unknown calls
+	Path  Path
+
+	// Caller is the task whose address space and files the call uses: the
+	// calling task on the task path, the application's task (init) on the
+	// application path.
+	Caller *Task
+
+	Done   bool
+	Record *SyscallRecord
+}
+
+func (r *Request) finish(ret int64, noReturn bool) {
+	if r.Record == nil {
+		r.Record = &SyscallRecord{Nr: r.Nr, Args: r.Args, NArgs: r.NArgs, Path: r.Path}
+	}
+	r.Record.Ret, r.Record.NoReturn = ret, noReturn
+	r.Done = true
+}
+
+// doSyscall is the system call entry (do_syscall_64): it dispatches nr in
+// t's context and takes the return path, which is a delivery point.
+func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
+	rec := &SyscallRecord{Nr: req.Nr, Args: req.Args, NArgs: req.NArgs, Path: req.Path, Task: k.ref(t)}
+	def, ok := syscallTable[req.Nr]
+	rec.Name, rec.Known = abi.SyscallName(req.Nr)
+	rec.entry(k, t, def, ok)
+	req.Record = rec
+	ret := -int64(abi.ENOSYS)
+	if ok {
+		args := req.Args
+		ret = def.fn(k, t, &args)
+	}
+	rec.Ret = ret
+	rec.exit(k, t, def, ok)
+	k.emit(Event{Kind: EvSyscall, Syscall: rec})
+	// syscall_exit_to_user_mode: interrupts, then a reschedule if needed.
+	k.deliverIRQs()
+	if k.needResched {
+		k.switchWhy = "preempted on return from " + rec.displayName()
+		k.schedule()
+	}
+	k.maybePark()
+	return ret
+}
+
+// syscallInterrupt is IRQ_SYSCALL's handler: it hands the queued requests
+// to ksyscalld and wakes one (LKL's syscall IRQ).
+func (k *Kernel) syscallInterrupt(int, any) irq.Return {
+	if len(k.sysReqs) == 0 {
+		return irq.IRQNone
+	}
+	k.sysQueue = append(k.sysQueue, k.sysReqs...)
+	k.sysReqs = nil
+	for _, t := range k.sortedTasks() {
+		if t.Comm != "" && isSyscalld(t) && k.wakeUpProcess(t) {
+			break
+		}
+	}
+	return irq.IRQHandled
+}
+
+func isSyscalld(t *Task) bool { return t.Kthread() && len(t.Comm) > 10 && t.Comm[:10] == "ksyscalld/" }
+
+// ksyscalld runs application-path system calls in its own task context,
+// with the caller's address space and files adopted for the call.
+func (k *Kernel) ksyscalld(self *Task) {
+	for {
+		for len(k.sysQueue) > 0 {
+			req := k.sysQueue[0]
+			k.sysQueue = k.sysQueue[1:]
+			self.req = req
+			// kthread_use_mm: the caller's memory is the call's user memory.
+			self.MM, self.ActiveMM, self.Files = req.Caller.MM, req.Caller.MM, req.Caller.Files
+			ret := k.doSyscall(self, req)
+			self.MM, self.Files = nil, nil // kthread_unuse_mm
+			self.req = nil
+			req.finish(ret, false)
+		}
+		k.sleepOn(TaskInterruptible, "no system call queued")
+	}
+}

@@ -1,0 +1,275 @@
+package kernel
+
+import (
+	"kplay/kernel/arch"
+	"kplay/mm"
+	"kplay/sched"
+)
+
+// TaskState is a task's state (task_struct.__state, with exit_state folded
+// in): the values of include/linux/sched.h.
+type TaskState int
+
+// Task states.
+const (
+	TaskRunning         TaskState = 0x00 // R
+	TaskInterruptible   TaskState = 0x01 // S
+	TaskUninterruptible TaskState = 0x02 // D
+	TaskStopped         TaskState = 0x04 // T
+	TaskTraced          TaskState = 0x08 // t
+	ExitDead            TaskState = 0x10 // X
+	ExitZombie          TaskState = 0x20 // Z
+)
+
+// Letter is the state as ps and /proc/<pid>/stat print it.
+func (s TaskState) Letter() string {
+	switch s {
+	case TaskRunning:
+		return "R"
+	case TaskInterruptible:
+		return "S"
+	case TaskUninterruptible:
+		return "D"
+	case TaskStopped:
+		return "T"
+	case TaskTraced:
+		return "t"
+	case ExitDead:
+		return "X"
+	case ExitZombie:
+		return "Z"
+	}
+	return "?"
+}
+
+// Per-task flags (PF_*), with Linux's values.
+const (
+	pfIdle    = 0x00000002 // PF_IDLE
+	pfExiting = 0x00000004 // PF_EXITING
+	pfKthread = 0x00200000 // PF_KTHREAD
+)
+
+// Scheduling policies (SCHED_*).
+const (
+	SchedNormal = 0
+	SchedFIFO   = 1
+	SchedRR     = 2
+	SchedBatch  = 3
+	SchedIdle   = 5
+)
+
+// Cred is a task's credentials (struct cred).
+type Cred struct {
+	UID, GID, EUID, EGID, SUID, SGID, FSUID, FSGID int
+	usage                                          int
+}
+
+// rootCred is init_cred: everyone root, as at boot.
+func rootCred() *Cred { return &Cred{usage: 1} }
+
+// getCred takes a reference (get_cred).
+func getCred(c *Cred) *Cred { c.usage++; return c }
+
+// File is an open file (struct file). Until the VFS exists the only files
+// are the console's.
+type File struct {
+	Path  string
+	write func(p []byte) int
+	usage int
+}
+
+// FilesStruct is an fd table (struct files_struct).
+type FilesStruct struct {
+	fds   []*File
+	usage int
+}
+
+func (f *FilesStruct) get(fd int) *File {
+	if fd < 0 || fd >= len(f.fds) {
+		return nil
+	}
+	return f.fds[fd]
+}
+
+// Task is a task (struct task_struct).
+type Task struct {
+	PID   int
+	TGID  int
+	Comm  string
+	State TaskState
+	Flags uint32
+
+	Parent   *Task
+	Children []*Task
+
+	Prio       int
+	StaticPrio int
+	NormalPrio int
+	RTPriority int
+	Policy     int
+
+	se sched.Entity
+
+	// MM is the user address space; nil for kernel threads. ActiveMM is
+	// the one in use: a kernel thread borrows the previous task's, or adopts
+	// a caller's during an application-path system call (kthread_use_mm).
+	MM       *mm.AddrSpace
+	ActiveMM *mm.AddrSpace
+
+	Cred  *Cred
+	Files *FilesStruct
+
+	Nvcsw, Nivcsw uint64 // voluntary / involuntary context switches
+	Utime, Stime  int64  // ns
+	StartTime     int64  // ns since boot
+	ExitCode      int
+
+	thread *arch.Thread
+	fn     func(t *Task)
+
+	// req is the system call this task is serving (ksyscalld) or making
+	// from the console (init); exit completes it with no return value.
+	req *Request
+	// scratch is the next free byte below the top of the stack VMA for
+	// data the front end places in user memory (PushUserData).
+	scratch uint64
+}
+
+// Kthread reports whether t is a kernel thread (PF_KTHREAD).
+func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
+
+// newTask allocates a task and its thread; the thread runs fn when first
+// switched to. The task is not yet runnable.
+//
+// Preconditions: the caller holds the CPU.
+func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
+	t := &Task{
+		PID: k.nextPID, Comm: comm, Flags: flags, Parent: parent,
+		Prio: 120, StaticPrio: 120, NormalPrio: 120, Policy: SchedNormal,
+		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
+	}
+	t.TGID = t.PID
+	k.nextPID++
+	if parent != nil {
+		parent.Children = append(parent.Children, t)
+		t.Cred = getCred(parent.Cred)
+	}
+	t.se.Owner = t
+	k.tasks[t.PID] = t
+	t.thread = k.cpu.NewThread(comm, t, func(*arch.Thread) {
+		k.finishTaskSwitch()
+		k.runTask(t)
+	})
+	return t
+}
+
+// kernelThread creates a kernel thread and makes it runnable
+// (kernel_thread, as rest_init uses it).
+func (k *Kernel) kernelThread(comm string, fn func(t *Task)) *Task {
+	t := k.newTask(comm, k.current, pfKthread, fn)
+	k.wakeUpNewTask(t)
+	return t
+}
+
+// runTask is the body of every task's thread: it runs the task's function
+// and turns a Go panic into an Oops that kills only this task.
+func (k *Kernel) runTask(t *Task) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if arch.Unwinding(r) {
+			panic(r)
+		}
+		k.oops(t, r)
+	}()
+	t.fn(t)
+	k.doExit(t, 0)
+}
+
+// kthreadReq is a request on kthread_create_list.
+type kthreadReq struct {
+	comm string
+	fn   func(t *Task)
+	by   *Task // the requester, woken when done; nil for the front end
+	task *Task
+}
+
+// kthreadCreate asks kthreadd to create a kernel thread and waits for it
+// (kthread_create + wake_up_process).
+//
+// Preconditions: called on a task, in process context.
+func (k *Kernel) kthreadCreate(comm string, fn func(t *Task)) *Task {
+	req := &kthreadReq{comm: comm, fn: fn, by: k.current}
+	k.kthreadCreateList = append(k.kthreadCreateList, req)
+	k.wakeUpProcess(k.kthrd)
+	for req.task == nil {
+		k.sleepOn(TaskUninterruptible, "kthread_create: wait for kthreadd")
+	}
+	return req.task
+}
+
+// kthreadd creates the kernel threads others ask for; every such thread is
+// its child (ppid 2).
+func (k *Kernel) kthreadd(self *Task) {
+	for {
+		for len(k.kthreadCreateList) > 0 {
+			req := k.kthreadCreateList[0]
+			k.kthreadCreateList = k.kthreadCreateList[1:]
+			req.task = k.newTask(req.comm, self, pfKthread, req.fn)
+			k.wakeUpNewTask(req.task)
+			if req.by != nil {
+				k.wakeUpProcess(req.by)
+			}
+		}
+		k.sleepOn(TaskInterruptible, "kthreadd: nothing to create")
+	}
+}
+
+// reparent moves t's children to init, as forget_original_parent does.
+func (k *Kernel) reparent(t *Task) {
+	for _, c := range t.Children {
+		c.Parent = k.initTsk
+		k.initTsk.Children = append(k.initTsk.Children, c)
+	}
+	t.Children = nil
+}
+
+// unlink removes t from its parent's children and the task table.
+func (k *Kernel) unlink(t *Task) {
+	if p := t.Parent; p != nil {
+		for i, c := range p.Children {
+			if c == t {
+				p.Children = append(p.Children[:i], p.Children[i+1:]...)
+				break
+			}
+		}
+	}
+	delete(k.tasks, t.PID)
+}
+
+// doExit ends the current task (do_exit). Killing init or the idle task
+// panics the kernel, as in Linux. It does not return.
+func (k *Kernel) doExit(t *Task, code int) {
+	if t == k.idle {
+		k.panic("Attempted to kill the idle task!")
+	}
+	if t == k.initTsk {
+		k.panic(sprintf("Attempted to kill init! exitcode=0x%08x", code))
+	}
+	t.Flags |= pfExiting
+	t.ExitCode = code
+	if t.req != nil {
+		t.req.finish(0, true)
+		t.req = nil
+	}
+	k.reparent(t)
+	// Kernel threads are reaped at once by kthreadd; there are no user
+	// processes but init yet, so nobody waits for a zombie.
+	t.State = ExitDead
+	k.unlink(t)
+	k.switchWhy = "exit"
+	k.schedule()
+	panic("doExit: a dead task was scheduled again")
+}

@@ -1,0 +1,236 @@
+package kernel
+
+import (
+	"kplay/consoledrv"
+	"kplay/irq"
+	"kplay/timers"
+)
+
+// NOHZStats are the tickless-idle counters (struct tick_sched).
+type NOHZStats struct {
+	IdleCalls    uint64 `json:"idle_calls"`    // times the CPU went idle
+	IdleSleeps   uint64 `json:"idle_sleeps"`   // times it stopped the tick
+	TicksSkipped uint64 `json:"ticks_skipped"` // ticks never taken while stopped
+	IdleNs       int64  `json:"idle_ns"`       // time spent idle
+	TickStopped  bool   `json:"tick_stopped"`
+}
+
+// timeInit sets up the tick: IRQ 0 driven by a host one-shot timer
+// (time_init, tick_setup_device).
+func (k *Kernel) timeInit() {
+	k.must(k.irqs.RequestIRQ(IRQTimer, k.timerInterrupt, 0, "timer", nil))
+	k.tickTimer = k.host.TimerAlloc(func() { k.irqs.Raise(IRQTimer) })
+	k.budgetTimer = k.host.TimerAlloc(func() {})
+	k.printk(consoledrv.Info, "kplay: %s clock, HZ=%d (tick %d ns), NO_HZ idle, INITIAL_JIFFIES=%d", k.host.Name(), k.cfg.HZ, k.tickNs, k.jiffies)
+	k.armTick(k.lastUpdate + k.tickNs)
+}
+
+// armTick programs the host timer for the tick at time at.
+func (k *Kernel) armTick(at int64) {
+	k.tickArmedAt = at
+	k.host.TimerSet(k.tickTimer, at)
+}
+
+// updateJiffies advances jiffies by the whole ticks elapsed up to now
+// (tick_do_update_jiffies64) and returns how many.
+func (k *Kernel) updateJiffies(now int64) uint64 {
+	if now < k.lastUpdate+k.tickNs {
+		return 0
+	}
+	n := uint64((now - k.lastUpdate) / k.tickNs)
+	k.jiffies += n
+	k.lastUpdate += int64(n) * k.tickNs
+	return n
+}
+
+// timerInterrupt is IRQ 0 (tick_handle_periodic, or tick_nohz_handler
+// when the tick was stopped): it brings jiffies up to date, charges the tick
+// to the current task, asks the scheduler whether to preempt, raises the
+// TIMER softirq when a timer is due, and programs the next tick.
+func (k *Kernel) timerInterrupt(int, any) irq.Return {
+	k.updateJiffies(k.host.Time()) // idle exit may have done it already
+	k.tickStopped = false
+	ticks := k.jiffies - k.lastTickJiffies
+	k.lastTickJiffies = k.jiffies
+	// account_process_tick: a whole tick to whoever was interrupted.
+	if k.current != k.idle {
+		if k.current.Kthread() {
+			k.current.Stime += k.tickNs
+		} else {
+			k.current.Utime += k.tickNs
+		}
+		if k.rq.Tick(&k.current.se) {
+			k.needResched = true
+			k.switchWhy = "preempted: timeslice used up (tick)"
+		}
+	}
+	if k.timers.Due(k.jiffies) {
+		k.softirqs.Raise(irq.TimerSoftirq)
+	}
+	skipped := uint64(0)
+	if ticks > 1 {
+		skipped = ticks - 1
+	}
+	k.emit(Event{Kind: EvTick, Tick: &TickEvent{Jiffies: k.jiffies, Ticks: ticks, Skipped: skipped}})
+	k.armNextTick()
+	return irq.IRQHandled
+}
+
+// armNextTick programs the next periodic tick; the idle loop stops it again
+// if the CPU goes idle.
+func (k *Kernel) armNextTick() {
+	k.armTick(k.lastUpdate + k.tickNs)
+}
+
+// runTimerSoftirq is TIMER_SOFTIRQ's action (run_timer_softirq).
+func (k *Kernel) runTimerSoftirq() {
+	k.timers.Run(k.jiffies)
+}
+
+// jiffiesToTime is the host time at which jiffy j begins.
+func (k *Kernel) jiffiesToTime(j uint64) int64 {
+	return k.lastUpdate + int64(j-k.jiffies)*k.tickNs
+}
+
+// nohzIdleEnter stops the tick if nothing needs it before the next timer
+// (tick_nohz_idle_stop_tick): the host timer is programmed for the next
+// timer's jiffy, or disarmed when there is none.
+func (k *Kernel) nohzIdleEnter() {
+	k.nohz.IdleCalls++
+	k.idleSince = k.host.Time()
+	next, ok := k.timers.NextExpiry()
+	if ok && timers.TimeBeforeEq(next, k.jiffies+1) {
+		k.armNextTick() // the next tick is needed anyway: keep it
+		return
+	}
+	if !k.tickStopped {
+		k.nohz.IdleSleeps++
+	}
+	k.tickStopped = true
+	if ok {
+		k.armTick(k.jiffiesToTime(next))
+	} else {
+		k.host.TimerCancel(k.tickTimer)
+	}
+}
+
+// nohzIdleExit brings jiffies up to date after idle (tick_nohz_idle_exit):
+// ticks that passed with the tick stopped are counted as skipped.
+func (k *Kernel) nohzIdleExit() {
+	now := k.host.Time()
+	k.nohz.IdleNs += now - k.idleSince
+	k.idleSince = now
+	n := k.updateJiffies(now)
+	if n > 0 && k.tickStopped {
+		if k.irqs.Pending()&(1<<IRQTimer) != 0 {
+			n-- // the tick that woke the CPU is taken, not skipped
+		}
+		k.nohz.TicksSkipped += n
+	}
+}
+
+// idleLoop is swapper/0's loop (do_idle): service interrupts, run whatever
+// became runnable, and otherwise stop the tick and let time pass until the
+// next event or the end of the run budget.
+func (k *Kernel) idleLoop() {
+	for {
+		k.deliverIRQs()
+		if k.needResched || k.rq.NrRunning() > 0 {
+			k.schedule()
+			continue
+		}
+		if k.idleMayPark() {
+			k.park()
+			continue
+		}
+		k.nohzIdleEnter()
+		deadline := k.stop.deadline
+		before := k.host.Time()
+		now := k.host.Wait(deadline)
+		k.nohzIdleExit()
+		if now == before && k.irqs.Pending() == 0 && !k.parkReq.Load() && now < deadline {
+			// Nothing armed and nothing to wait for: under the virtual
+			// clock no event can ever come.
+			k.stop.stalled = true
+		}
+	}
+}
+
+// delayedWork is a work item run by kworker/0:0 after a delay
+// (struct delayed_work).
+type delayedWork struct {
+	work  work
+	timer timers.TimerList
+}
+
+// work is a work item (struct work_struct).
+type work struct {
+	name    string
+	fn      func()
+	pending bool
+}
+
+// queueWork puts w on the worker's list and wakes it (queue_work).
+func (k *Kernel) queueWork(w *work) {
+	if w.pending {
+		return
+	}
+	w.pending = true
+	k.workList = append(k.workList, w)
+	if k.worker != nil {
+		k.wakeUpProcess(k.worker)
+	}
+}
+
+// queueDelayedWork queues w after delay jiffies (queue_delayed_work): a
+// timer whose function queues the work (delayed_work_timer_fn).
+func (k *Kernel) queueDelayedWork(dw *delayedWork, delay uint64) {
+	dw.timer.Function = func(*timers.TimerList) { k.queueWork(&dw.work) }
+	dw.timer.Name = "delayed_work_timer_fn"
+	dw.timer.Owner = dw.work.name
+	k.timers.Mod(&dw.timer, k.jiffies+delay)
+}
+
+// kworker runs queued work items (worker_thread).
+func (k *Kernel) kworker(self *Task) {
+	for {
+		for len(k.workList) > 0 {
+			w := k.workList[0]
+			k.workList = k.workList[1:]
+			w.pending = false
+			w.fn()
+			k.condResched()
+		}
+		k.sleepOn(TaskInterruptible, "no work queued")
+	}
+}
+
+// startVmstat arms vmstat_update, the per-second housekeeping work that
+// keeps even an idle Linux waking once a second (sysctl_stat_interval = HZ).
+func (k *Kernel) startVmstat() {
+	k.vmstatWork = &delayedWork{work: work{name: "vmstat_update"}}
+	k.vmstatWork.work.fn = func() {
+		// Folding per-CPU counters has nothing to fold on one CPU; the work
+		// re-arms itself as Linux's does.
+		k.queueDelayedWork(k.vmstatWork, k.roundJiffiesRelative(uint64(k.cfg.HZ)))
+	}
+	k.queueDelayedWork(k.vmstatWork, k.roundJiffiesRelative(uint64(k.cfg.HZ)))
+}
+
+// roundJiffiesRelative rounds a relative delay so that it ends on a
+// jiffies value that is a multiple of HZ (round_jiffies_relative: below a
+// quarter second the remainder is dropped, otherwise rounded up), so that
+// periodic housekeeping wakes the CPU once for many timers.
+func (k *Kernel) roundJiffiesRelative(delay uint64) uint64 {
+	hz := uint64(k.cfg.HZ)
+	abs := k.jiffies + delay
+	rem := abs % hz
+	rounded := abs - rem
+	if rem >= hz/4 {
+		rounded += hz
+	}
+	if timers.TimeBeforeEq(rounded, k.jiffies) {
+		return delay
+	}
+	return rounded - k.jiffies
+}
