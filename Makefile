@@ -8,7 +8,7 @@ vet:
 	$(GO) vet ./...
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 run:
@@ -16,3 +16,17 @@ run:
 
 build:
 	$(GO) build -o kplay .
+
+FUZZTIME ?= 60s
+.PHONY: docs fuzz bench
+docs:
+	$(GO) test ./repl -run TestCommandsDoc -update
+
+fuzz:
+	$(GO) test ./repl -run '^$$' -fuzz FuzzExec -fuzztime $(FUZZTIME)
+	$(GO) test ./repl -run '^$$' -fuzz FuzzTokenize -fuzztime $(FUZZTIME)
+	$(GO) test ./kernel -run '^$$' -fuzz FuzzSyscall -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test ./kernel ./kernel/arch -run '^$$' -bench . -benchtime 20000x
+	$(GO) run . bench

@@ -1,12 +1,14 @@
 // Command kplay is an interactive kernel playground: a small Linux-like
 // kernel that boots inside this process as a library, with a REPL on top.
+// See README.md and docs/.
 package main
 
 import (
-	"fmt"
 	"os"
+
+	"kplay/commands"
 )
 
 func main() {
-	fmt.Fprintln(os.Stdout, "kplay")
+	os.Exit(commands.Execute())
 }

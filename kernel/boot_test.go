@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func boot(t *testing.T, cfg Config) (*Kernel, *bytes.Buffer) {
+func boot(t testing.TB, cfg Config) (*Kernel, *bytes.Buffer) {
 	t.Helper()
 	var out bytes.Buffer
 	if cfg.Console == nil {

@@ -47,7 +47,7 @@ func (k *Kernel) doIRQ(n int) {
 	out := k.irqs.Handle(n)
 	if out == irq.Bad {
 		// x86's ack_bad_irq: the line has no action; counted in ERR.
-		k.printk(consoledrv.Crit, "unexpected IRQ trap at vector %02x", n)
+		k.printk(consoledrv.Err, "unexpected IRQ trap at vector %02x", n)
 	}
 	k.hardirq-- // irq_exit
 	name := ""

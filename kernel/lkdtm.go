@@ -8,11 +8,26 @@ import (
 // lkdtmTests are the crash types kplay's LKDTM (the Linux Kernel Dump
 // Test Module, drivers/misc/lkdtm) can provoke, by Linux's names.
 var lkdtmTests = map[string]func(k *Kernel){
-	"BUG":       func(k *Kernel) { k.bug("") },
-	"WARNING":   func(k *Kernel) { k.warn("lkdtm: Warning message trigger") },
-	"EXCEPTION": func(k *Kernel) { var p *Task; _ = p.PID },
-	"PANIC":     func(k *Kernel) { k.panic("dumptest") },
+	"BUG":       (*Kernel).lkdtmBUG,
+	"WARNING":   (*Kernel).lkdtmWARNING,
+	"EXCEPTION": (*Kernel).lkdtmEXCEPTION,
+	"PANIC":     (*Kernel).lkdtmPANIC,
 }
+
+// lkdtmBUG is lkdtm_BUG.
+func (k *Kernel) lkdtmBUG() { k.bug("") }
+
+// lkdtmWARNING is lkdtm_WARNING.
+func (k *Kernel) lkdtmWARNING() { k.warn("lkdtm: Warning message trigger") }
+
+// lkdtmEXCEPTION is lkdtm_EXCEPTION: a NULL pointer dereference.
+func (k *Kernel) lkdtmEXCEPTION() {
+	var t *Task
+	k.printk(6, "lkdtm: reading through a NULL task_struct pointer: %d", t.PID)
+}
+
+// lkdtmPANIC is lkdtm_PANIC.
+func (k *Kernel) lkdtmPANIC() { k.panic("dumptest") }
 
 // LkdtmTypes lists the crash types, sorted.
 func LkdtmTypes() []string {

@@ -40,6 +40,25 @@ func (k *Kernel) Tainted() string {
 	return b.String()
 }
 
+// warnFrames is the stack of WARN()'s caller down to the task boundary.
+func warnFrames() []runtime.Frame {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var out []runtime.Frame
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.Function, "runTask") || strings.HasPrefix(f.Function, "runtime.") {
+			break
+		}
+		out = append(out, f)
+		if !more {
+			break
+		}
+	}
+	return out
+}
+
 // bugError is what BUG() panics with: the kernel's own assertion.
 type bugError struct {
 	file string
@@ -78,12 +97,15 @@ func (k *Kernel) warn(format string, args ...any) {
 	_, file, line, _ := runtime.Caller(1)
 	k.printk(consoledrv.Warning, "------------[ cut here ]------------")
 	k.printk(consoledrv.Warning, format, args...)
-	pcs := make([]uintptr, 32)
-	n := runtime.Callers(2, pcs)
-	k.printk(consoledrv.Warning, "WARNING: CPU: 0 PID: %d at %s:%d %s", t.PID, shortFile(file), line, firstFrame(pcs[:n]))
+	frames := warnFrames()
+	where := "?"
+	if len(frames) > 0 {
+		where = symbol(frames[0])
+	}
+	k.printk(consoledrv.Warning, "WARNING: CPU: 0 PID: %d at %s:%d %s", t.PID, shortFile(file), line, where)
 	k.printk(consoledrv.Warning, "Modules linked in:")
 	k.printk(consoledrv.Warning, "%s", k.cpuLine(t))
-	k.callTrace(pcs[:n])
+	k.callTrace(frames)
 	k.printk(consoledrv.Warning, "---[ end trace 0000000000000000 ]---")
 	k.taint |= 1 << TaintWarn
 }
@@ -95,9 +117,7 @@ func (k *Kernel) warn(format string, args ...any) {
 //
 // Preconditions: called from runTask's deferred recover, on t's thread.
 func (k *Kernel) oops(t *Task, r any) {
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(3, pcs)
-	pcs = panicFrames(pcs[:n])
+	frames := faultFrames(2)
 	inIRQ := k.hardirq > 0 || k.softirqNest > 0
 	k.hardirq, k.softirqNest = 0, 0
 	k.oopses++
@@ -129,8 +149,12 @@ func (k *Kernel) oops(t *Task, r any) {
 	k.printk(consoledrv.Warning, "%s [#%d]", header, k.oopses)
 	k.printk(consoledrv.Warning, "Modules linked in:")
 	k.printk(consoledrv.Warning, "%s", k.cpuLine(t))
-	k.printk(consoledrv.Warning, "RIP: 0010:%s", firstFrame(pcs))
-	k.callTrace(pcs)
+	rip := "?"
+	if len(frames) > 0 {
+		rip = symbol(frames[0])
+	}
+	k.printk(consoledrv.Warning, "RIP: 0010:%s", rip)
+	k.callTrace(frames)
 	k.printk(consoledrv.Warning, "---[ end trace 0000000000000000 ]---")
 	k.taint |= 1 << TaintDie
 	switch {
@@ -142,56 +166,65 @@ func (k *Kernel) oops(t *Task, r any) {
 	k.doExit(t, sig)
 }
 
-// panicFrames drops the frames of the recover machinery and the Go
-// runtime's panic path, leaving the faulting function first.
-func panicFrames(pcs []uintptr) []uintptr {
-	frames := runtime.CallersFrames(pcs)
-	last := -1
-	for i := 0; ; i++ {
+// faultFrames returns the stack of a recovered panic from the faulting
+// function down to (not including) the task boundary: the frames of the
+// recover machinery and of Go's panic path are dropped, and so is BUG()
+// itself, which Linux inlines into its caller.
+func faultFrames(skip int) []runtime.Frame {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(skip+1, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var all []runtime.Frame
+	for {
 		f, more := frames.Next()
-		if strings.HasPrefix(f.Function, "runtime.") {
-			last = i
-		}
-		if !more || i > 16 {
+		all = append(all, f)
+		if !more {
 			break
 		}
 	}
-	return pcs[last+1:]
+	start := 0
+	for i, f := range all {
+		if f.Function == "runtime.gopanic" {
+			start = i + 1
+			break
+		}
+	}
+	var out []runtime.Frame
+	for _, f := range all[start:] {
+		name := frameName(f.Function)
+		switch {
+		case strings.HasPrefix(f.Function, "runtime."), name == "(*Kernel).bug", name == "(*Kernel).warn":
+			continue
+		case strings.HasSuffix(name, "runTask"):
+			return out
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
-// frameName renders a Go function as a kernel symbol: package-relative,
-// without the module path.
+// frameName renders a Go function as a kernel symbol: without the module
+// and package path ("(*Kernel).sysWrite", "kernel.init.func1").
 func frameName(fn string) string {
-	fn = strings.TrimPrefix(fn, "kplay/")
 	if i := strings.LastIndex(fn, "/"); i >= 0 {
+		fn = fn[i+1:]
+	}
+	if i := strings.Index(fn, "."); i >= 0 && strings.HasPrefix(fn[i+1:], "(") {
 		fn = fn[i+1:]
 	}
 	return fn
 }
 
-func firstFrame(pcs []uintptr) string {
-	if len(pcs) == 0 {
-		return "?"
-	}
-	f, _ := runtime.CallersFrames(pcs[:1]).Next()
+func symbol(f runtime.Frame) string {
 	return fmt.Sprintf("%s+0x%x", frameName(f.Function), f.PC-f.Entry)
 }
 
-// callTrace prints a Call Trace block, stopping at the task boundary.
-func (k *Kernel) callTrace(pcs []uintptr) {
+// callTrace prints a Call Trace block.
+func (k *Kernel) callTrace(frames []runtime.Frame) {
 	k.printk(consoledrv.Warning, "Call Trace:")
 	k.printk(consoledrv.Warning, " <TASK>")
-	frames := runtime.CallersFrames(pcs)
-	for {
-		f, more := frames.Next()
-		name := frameName(f.Function)
-		if strings.HasPrefix(f.Function, "runtime.") || strings.Contains(name, "runTask") {
-			break
-		}
-		k.printk(consoledrv.Warning, " %s+0x%x", name, f.PC-f.Entry)
-		if !more {
-			break
-		}
+	for _, f := range frames {
+		k.printk(consoledrv.Warning, " %s", symbol(f))
 	}
 	k.printk(consoledrv.Warning, " </TASK>")
 }

@@ -173,8 +173,10 @@ func (k *Kernel) Run(s Stop) RunResult {
 	}
 	k.stop = st
 	k.result = RunResult{}
-	k.parkReq.Store(false)
+	// A RequestPark made before this Run began is honoured at once; the
+	// request is consumed when the run ends.
 	k.cpu.Resume()
+	k.parkReq.Store(false)
 	k.result.ElapsedNs = k.host.Time() - now
 	if k.budgetTimer != nil {
 		k.host.TimerCancel(k.budgetTimer)

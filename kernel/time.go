@@ -135,6 +135,7 @@ func (k *Kernel) nohzIdleExit() {
 func (k *Kernel) idleLoop() {
 	for {
 		k.deliverIRQs()
+		k.maybePark() // a step that stops at an irq or tick stops here
 		if k.needResched || k.rq.NrRunning() > 0 {
 			k.schedule()
 			continue

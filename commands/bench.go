@@ -1,0 +1,127 @@
+package commands
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"syscall"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"kplay/kernel"
+	"kplay/kernel/abi"
+	"kplay/repl"
+)
+
+// BenchRow is one line of `kplay bench`: ns/op beside the host baseline it
+// is compared with.
+type BenchRow struct {
+	Name     string  `json:"name"`
+	NsPerOp  float64 `json:"ns_per_op"`
+	Baseline string  `json:"baseline"`
+	Ratio    float64 `json:"ratio"`
+}
+
+type benchCase struct {
+	name     string
+	baseline string
+	fn       func(b *testing.B)
+}
+
+// withKernel boots a quiet machine for one benchmark run.
+func withKernel(fn func(b *testing.B, k *kernel.Kernel)) func(b *testing.B) {
+	return func(b *testing.B) {
+		k, err := kernel.Boot(kernel.Config{Quiet: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer k.Shutdown()
+		b.ResetTimer()
+		fn(b, k)
+		b.StopTimer()
+	}
+}
+
+var benchCases = []benchCase{
+	{"host getpid", "", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			syscall.Getpid()
+		}
+	}},
+	{"getpid, task path", "host getpid", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		k.BenchTaskGetpid(b.N)
+	})},
+	{"getpid, application path", "host getpid", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		for i := 0; i < b.N; i++ {
+			k.Syscall(int(abi.SysGetpid))
+		}
+	})},
+	{"host goroutine hand-off", "", func(b *testing.B) {
+		ping, pong := make(chan struct{}), make(chan struct{})
+		go func() {
+			for range ping {
+				pong <- struct{}{}
+			}
+		}()
+		for i := 0; i < b.N; i += 2 {
+			ping <- struct{}{}
+			<-pong
+		}
+		close(ping)
+	}},
+	{"kthread context switch", "host goroutine hand-off", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		k.BenchKthreadSwitch(b.N)
+	})},
+}
+
+// RunBench measures every row in this process and computes the ratios.
+func RunBench() []BenchRow {
+	ns := map[string]float64{}
+	var rows []BenchRow
+	for _, c := range benchCases {
+		r := testing.Benchmark(c.fn)
+		v := float64(r.T.Nanoseconds()) / float64(max(r.N, 1))
+		ns[c.name] = v
+		row := BenchRow{Name: c.name, NsPerOp: v, Baseline: c.baseline, Ratio: 1}
+		if c.baseline != "" && ns[c.baseline] > 0 {
+			row.Ratio = v / ns[c.baseline]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func newBenchCmd(g *globalOpts, stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the kernel's hot paths beside host baselines",
+		Long: `Runs, in this one process, a host getpid system call and a host goroutine
+hand-off as baselines, and beside them kplay's getpid on the task path and
+on the application path (IRQ_SYSCALL and ksyscalld), and a context switch
+between two kernel threads. Prints ns/op and each row's ratio to its
+baseline. The same benchmarks run under go test -bench ./kernel.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			rows := RunBench()
+			if asJSON {
+				return printJSON(stdout, rows)
+			}
+			fmt.Fprintf(stdout, "kplay %s, %s, %s/%s, GOMAXPROCS=%d\n", repl.Version, goVersion(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+			fmt.Fprintf(stdout, "%-26s %12s  %-24s %7s\n", "BENCHMARK", "NS/OP", "BASELINE", "RATIO")
+			for _, r := range rows {
+				base := r.Baseline
+				if base == "" {
+					base = "-"
+				}
+				fmt.Fprintf(stdout, "%-26s %12.1f  %-24s %6.2fx\n", r.Name, r.NsPerOp, base, r.Ratio)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON")
+	return cmd
+}
+
+func goVersion() string { return runtime.Version() }

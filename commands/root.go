@@ -1,0 +1,212 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"kplay/kernel"
+	"kplay/repl"
+)
+
+// globalOpts are the flags every subcommand shares.
+type globalOpts struct {
+	clock       string
+	hz          int
+	mem         string
+	quiet       bool
+	color       string
+	panicOnOops bool
+}
+
+// kernelConfig turns the flags into a kernel configuration.
+func (g *globalOpts) kernelConfig() (kernel.Config, error) {
+	mem, err := parseMem(g.mem)
+	if err != nil {
+		return kernel.Config{}, err
+	}
+	return kernel.Config{Clock: g.clock, HZ: g.hz, MemBytes: mem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
+}
+
+// parseMem reads a size the way mem= does: 64M, 1G, 65536K, or bytes.
+func parseMem(s string) (int64, error) {
+	mult := int64(1)
+	t := strings.ToUpper(strings.TrimSpace(s))
+	switch {
+	case strings.HasSuffix(t, "K"):
+		mult, t = 1<<10, t[:len(t)-1]
+	case strings.HasSuffix(t, "M"):
+		mult, t = 1<<20, t[:len(t)-1]
+	case strings.HasSuffix(t, "G"):
+		mult, t = 1<<30, t[:len(t)-1]
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (64<<30)/mult {
+		return 0, fmt.Errorf("--mem %q: want a size like 64M, 1G or 65536K", s)
+	}
+	return n * mult, nil
+}
+
+// useColor decides --color: auto follows NO_COLOR, TERM=dumb and whether
+// stdout is a terminal (fatih/color's own decision), and is off when stdin
+// is not a terminal (a script).
+func (g *globalOpts) useColor(stdinTTY bool) (bool, error) {
+	switch g.color {
+	case "always":
+		color.NoColor = false
+		return true, nil
+	case "never":
+		color.NoColor = true
+		return false, nil
+	case "auto", "":
+		on := !color.NoColor && stdinTTY
+		color.NoColor = !on
+		return on, nil
+	}
+	return false, fmt.Errorf("--color %q: want auto, always or never", g.color)
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// NewRoot builds the kplay command tree.
+func NewRoot(stdin io.ReadCloser, stdout, stderr io.Writer) *cobra.Command {
+	g := &globalOpts{}
+	root := &cobra.Command{
+		Use:   "kplay",
+		Short: "An interactive kernel playground: a Linux-like kernel booted inside this process",
+		Long: `kplay boots a small Linux-like kernel inside its own process, as a
+library (the way LKL does), and gives you a REPL to make system calls,
+fire interrupts, inspect tasks and step the kernel one context switch at
+a time. With no arguments it starts the REPL; when stdin is not a
+terminal, it reads stdin as a script.`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, isFile := stdin.(*os.File)
+			tty := isFile && isTerminal(f)
+			on, err := g.useColor(tty)
+			if err != nil {
+				return err
+			}
+			cfg, err := g.kernelConfig()
+			if err != nil {
+				return err
+			}
+			s, err := repl.NewSession(repl.Options{Kernel: cfg, Color: on}, stdout)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if tty {
+				return repl.Interactive(s, stdin, stdout)
+			}
+			return scriptResult(stderr, repl.RunScript(s, stdin, "<stdin>"))
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.clock, "clock", "virtual", "kernel clock: virtual (deterministic) or real")
+	pf.IntVar(&g.hz, "hz", 100, "timer tick rate (HZ)")
+	pf.StringVar(&g.mem, "mem", "64M", "simulated RAM (mem=)")
+	pf.BoolVar(&g.quiet, "quiet", false, "boot quiet: console loglevel 4")
+	pf.StringVar(&g.color, "color", "auto", "color output: auto, always or never")
+	pf.BoolVar(&g.panicOnOops, "panic-on-oops", false, "halt the machine on any Oops (oops=panic)")
+	root.AddCommand(newRunCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root
+}
+
+// errFailed reports a failure already printed.
+var errFailed = errors.New("failed")
+
+// scriptResult prints a script failure as FILE:LINE: message (and the
+// output a failed expectation saw) and turns it into errFailed.
+func scriptResult(stderr io.Writer, err error) error {
+	if err == nil {
+		return nil
+	}
+	fmt.Fprintln(stderr, err)
+	var se *repl.ScriptError
+	if errors.As(err, &se) && se.Output != "" {
+		for _, l := range strings.Split(strings.TrimRight(se.Output, "\n"), "\n") {
+			fmt.Fprintf(stderr, "    | %s\n", l)
+		}
+	}
+	return errFailed
+}
+
+func newRunCmd(g *globalOpts, stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run FILE...",
+		Short: "Run scripts of REPL commands, each in a fresh kernel",
+		Long: `Runs each FILE, a script of REPL commands, in a freshly booted kernel.
+Blank lines and # comments are skipped; "expect REGEX" and
+"expect-not REGEX" check the output of the command before them. The run
+stops at the first error or failed expectation, printing FILE:LINE: and
+the message, and exits with status 1.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := g.useColor(false)
+			if err != nil {
+				return err
+			}
+			cfg, err := g.kernelConfig()
+			if err != nil {
+				return err
+			}
+			for _, file := range args {
+				f, err := os.Open(file)
+				if err != nil {
+					return err
+				}
+				s, err := repl.NewSession(repl.Options{Kernel: cfg, Color: on}, stdout)
+				if err != nil {
+					f.Close()
+					return err
+				}
+				err = repl.RunScript(s, f, file)
+				s.Close()
+				f.Close()
+				if err := scriptResult(stderr, err); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print kplay's version and the kernel release it boots",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintf(stdout, "kplay %s (kernel %s, %s)\n", repl.Version, kernel.Release, goVersion())
+		},
+	}
+}
+
+// Execute runs kplay with the process's arguments and returns the exit
+// status.
+func Execute() int {
+	root := NewRoot(os.Stdin, os.Stdout, os.Stderr)
+	if err := root.Execute(); err != nil {
+		if !errors.Is(err, errFailed) {
+			fmt.Fprintln(os.Stderr, "kplay:", err)
+		}
+		return 1
+	}
+	return 0
+}

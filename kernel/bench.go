@@ -1,0 +1,44 @@
+package kernel
+
+import "kplay/kernel/abi"
+
+// Benchmark hooks: each runs a hot path n times inside the kernel, so that
+// `kplay bench` and `go test -bench` measure the same code.
+
+// spawnAndRun creates kernel threads through kthreadd and runs the machine
+// until all of them have finished their body.
+func (k *Kernel) spawnAndRun(fns ...func(t *Task)) {
+	left := len(fns)
+	for i, fn := range fns {
+		fn := fn
+		k.kthreadCreateList = append(k.kthreadCreateList, &kthreadReq{
+			comm: sprintf("bench/%d", i),
+			fn:   func(t *Task) { fn(t); left-- },
+		})
+	}
+	k.wakeUpProcess(k.kthrd)
+	k.Run(Stop{Done: func() bool { return left == 0 }})
+}
+
+// BenchTaskGetpid makes n getpid calls on the task path from a kernel
+// thread that already holds the CPU: dispatch, record and return path.
+func (k *Kernel) BenchTaskGetpid(n int) {
+	k.spawnAndRun(func(t *Task) {
+		req := &Request{Nr: int(abi.SysGetpid), Path: PathTask}
+		for i := 0; i < n; i++ {
+			k.doSyscall(t, req)
+		}
+	})
+}
+
+// BenchKthreadSwitch makes two kernel threads hand the CPU to each other
+// with sched_yield until n context switches have happened between them.
+func (k *Kernel) BenchKthreadSwitch(n int) {
+	half := (n + 1) / 2
+	yield := func(t *Task) {
+		for i := 0; i < half; i++ {
+			sysSchedYield(k, t, nil)
+		}
+	}
+	k.spawnAndRun(yield, yield)
+}

@@ -1,0 +1,75 @@
+package kernel
+
+import (
+	"syscall"
+	"testing"
+
+	"kplay/kernel/abi"
+)
+
+// Each kplay benchmark sits beside its host baseline; compare the two
+// ns/op figures as a ratio (kplay bench prints the ratios).
+
+func BenchmarkHostGetpid(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		syscall.Getpid()
+	}
+}
+
+func BenchmarkTaskPathGetpid(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	k.BenchTaskGetpid(b.N)
+}
+
+func BenchmarkAppPathGetpid(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k.Syscall(int(abi.SysGetpid))
+	}
+}
+
+func BenchmarkHostGoroutineHandoff(b *testing.B) {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	go func() {
+		for range ping {
+			pong <- struct{}{}
+		}
+	}()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 2 {
+		ping <- struct{}{}
+		<-pong
+	}
+	close(ping)
+}
+
+func BenchmarkKthreadSwitch(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	k.BenchKthreadSwitch(b.N)
+}
+
+func TestBenchHooksDoWhatTheySay(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	before := k.Status().Switches
+	k.BenchKthreadSwitch(100)
+	// 100 yields between the pair, plus the few switches to start them
+	// and back to idle.
+	if d := k.Status().Switches - before; d < 100 || d > 110 {
+		t.Fatalf("%d switches for 100", d)
+	}
+	n := len(k.Events())
+	k.BenchTaskGetpid(10)
+	evs := k.Events()[n:]
+	calls := 0
+	for _, e := range evs {
+		if e.Kind == EvSyscall && e.Syscall.Name == "getpid" && e.Syscall.Path == PathTask {
+			calls++
+		}
+	}
+	if calls != 10 {
+		t.Fatalf("%d getpid calls recorded, want 10", calls)
+	}
+}

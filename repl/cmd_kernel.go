@@ -1,0 +1,355 @@
+package repl
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"kplay/kernel"
+	"kplay/kernel/abi"
+)
+
+var syscallCmd = &Command{
+	Names:   []string{"syscall", "sys"},
+	Group:   "Kernel",
+	Usage:   "syscall [--app] [--json] NAME|NR [ARG...]",
+	Summary: "Make a system call and print it as strace does.",
+	Help: `
+NAME is a Linux system call name or its x86-64 number. Each ARG is an
+integer (decimal, 0x hex, negative) or a "quoted string", which is placed
+in the calling task's memory (its stack) and passed as a pointer, with C
+escapes such as \n.
+
+By default the call takes the task path: the REPL types it into the
+console, the console's interrupt (IRQ 4) wakes init (pid 1), the REPL's
+shell, and init traps into the kernel. With --app it takes the
+application path, LKL's: IRQ_SYSCALL (16) hands it to ksyscalld/0, which
+runs it in its own context with init's memory adopted.
+
+A failing call prints -1 and the errno, as strace does. Numbers Linux has
+but kplay does not implement return ENOSYS. exit and exit_group never
+return (= ?); exiting init panics the kernel, as in Linux.`,
+	SeeAlso: []string{"step syscall", "events", "ps"},
+	MinArgs: 1, MaxArgs: 7,
+	FlagsFirst: true,
+	Flags: func(fs *pflag.FlagSet) {
+		fs.Bool("app", false, "use the application path (IRQ_SYSCALL and ksyscalld)")
+		jsonFlag(fs)
+	},
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) > 0 {
+			return nil
+		}
+		var out []string
+		for nr := 0; nr < abi.NRSyscalls; nr++ {
+			if name, ok := abi.SyscallName(nr); ok {
+				out = append(out, name)
+			}
+		}
+		return out
+	},
+	Run: runSyscall,
+}
+
+func runSyscall(s *Session, inv *Invocation) error {
+	if err := s.requireRunning(); err != nil {
+		return err
+	}
+	nr, err := syscallNumber(inv.Args[0])
+	if err != nil {
+		return err
+	}
+	s.K.ResetUserData(1)
+	var args []uint64
+	for i, a := range inv.Args[1:] {
+		if a.Quoted {
+			addr, err := s.K.PushUserData(1, append([]byte(a.Text), 0))
+			if err != nil {
+				return usagef("argument %d: %v", i+1, err)
+			}
+			args = append(args, addr)
+			continue
+		}
+		v, err := ParseInt(a.Text)
+		if err != nil {
+			return usagef("argument %d: %v", i+1, err)
+		}
+		args = append(args, v)
+	}
+	app, _ := inv.Flags.GetBool("app")
+	var rec *kernel.SyscallRecord
+	var res kernel.RunResult
+	if app {
+		rec, res = s.K.Syscall(nr, args...)
+	} else {
+		rec, res, err = s.K.SyscallAs(1, nr, args...)
+		if err != nil {
+			return err
+		}
+	}
+	if rec == nil {
+		return usagef("the call did not complete (%s)", res.Reason)
+	}
+	if inv.wantJSON() {
+		return printJSON(inv.Out, rec)
+	}
+	line := rec.String()
+	if rec.Errno() != 0 {
+		line = s.red.Sprint(line)
+	}
+	fmt.Fprintln(inv.Out, line)
+	if rec.NoReturn && res.Reason != kernel.StopHalted {
+		fmt.Fprintf(inv.Out, "+++ %s[%d] exited with %d +++\n", rec.Task.Comm, rec.Task.PID, rec.Args[0]&0xff)
+	}
+	return nil
+}
+
+// syscallNumber accepts a name or a number.
+func syscallNumber(t Token) (int, error) {
+	if nr, ok := abi.SyscallNumber(t.Text); ok {
+		return nr, nil
+	}
+	if n, err := strconv.ParseInt(t.Text, 0, 64); err == nil {
+		return int(n), nil
+	}
+	return 0, usagef("syscall: %q is neither a Linux system call name nor a number", t.Text)
+}
+
+var lkdtmCmd = &Command{
+	Names:   []string{"lkdtm"},
+	Group:   "Kernel",
+	Usage:   "lkdtm TYPE",
+	Summary: "Provoke a kernel fault on purpose (Linux's LKDTM).",
+	Help: `
+Runs TYPE in a new kernel thread named lkdtm, as writing TYPE to
+/sys/kernel/debug/provoke-crash/DIRECT does on Linux:
+
+  BUG        BUG(): "kernel BUG at ...", an Oops; the thread dies
+  EXCEPTION  a NULL pointer dereference: an Oops; the thread dies
+  WARNING    WARN(): a warning with a call trace; the kernel is tainted W
+  PANIC      panic(): the machine halts (type reboot)
+
+After an Oops the kernel runs on, tainted D. With --panic-on-oops at boot
+any Oops halts the machine instead.`,
+	SeeAlso: []string{"dmesg", "reboot", "status"},
+	MinArgs: 1, MaxArgs: 1,
+	Words: func(*Session, []string) []string { return kernel.LkdtmTypes() },
+	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
+		res, err := s.K.Provoke(inv.Args[0].Text)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if res.Reason == kernel.StopHalted {
+			_, why := s.K.Halted()
+			fmt.Fprintf(inv.Out, "%s\n", s.red.Sprintf("kernel halted: %s (type reboot)", why))
+		}
+		return nil
+	},
+}
+
+var psCmd = &Command{
+	Names:   []string{"ps"},
+	Group:   "Inspection",
+	Usage:   "ps [--json]",
+	Summary: "List the tasks (task_struct), kernel threads in brackets.",
+	Help: `
+Columns as ps -eo pid,ppid,stat,ni,nvcsw,nivcsw,time,comm: S is the state
+letter (R running or runnable, S sleeping, D uninterruptible, T stopped,
+Z zombie), NVCSW and NIVCSW count voluntary and involuntary context
+switches, TIME the CPU time. The task on the CPU is marked with *.`,
+	SeeAlso: []string{"status", "step switch"},
+	MaxArgs: 0,
+	Flags:   jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		tasks := s.K.Tasks()
+		if inv.wantJSON() {
+			return printJSON(inv.Out, tasks)
+		}
+		var rows [][]string
+		for _, t := range tasks {
+			st := t.State
+			switch st {
+			case "R":
+				st = s.green.Sprint(st)
+			case "D":
+				st = s.yellow.Sprint(st)
+			case "Z", "X":
+				st = s.red.Sprint(st)
+			}
+			cpu := ""
+			if t.OnCPU {
+				cpu = "*"
+			}
+			rows = append(rows, []string{
+				strconv.Itoa(t.PID), strconv.Itoa(t.PPID), st, strconv.Itoa(t.Nice),
+				strconv.FormatUint(t.Nvcsw, 10), strconv.FormatUint(t.Nivcsw, 10),
+				cputime(t.UtimeNs + t.StimeNs), cpu, taskName(t.Comm, t.Kthread),
+			})
+		}
+		return renderTable(inv.Out, []string{"PID", "PPID", "S", "NI", "NVCSW", "NIVCSW", "TIME", "CPU", "COMMAND"}, rows, 0, 1, 3, 4, 5)
+	},
+}
+
+var statusCmd = &Command{
+	Names:   []string{"status", "st"},
+	Group:   "Inspection",
+	Usage:   "status [--json]",
+	Summary: "Show the machine: clock, jiffies, uptime, current task, pending work, NO_HZ.",
+	SeeAlso: []string{"jiffies", "ps", "irq"},
+	MaxArgs: 0,
+	Flags:   jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		st := s.K.Status()
+		if inv.wantJSON() {
+			return printJSON(inv.Out, st)
+		}
+		refs := func(rs []kernel.TaskRef) string {
+			var out []string
+			for _, r := range rs {
+				out = append(out, fmt.Sprintf("%s[%d]", r.Comm, r.PID))
+			}
+			if len(out) == 0 {
+				return "(empty)"
+			}
+			return strings.Join(out, " ")
+		}
+		ints := func(xs []int) string {
+			var out []string
+			for _, x := range xs {
+				out = append(out, strconv.Itoa(x))
+			}
+			if len(out) == 0 {
+				return "none"
+			}
+			return strings.Join(out, " ")
+		}
+		state := "running"
+		if st.Halted {
+			state = s.red.Sprintf("halted: %s", st.HaltReason)
+		}
+		softs := strings.Join(st.Softirqs, " ")
+		if softs == "" {
+			softs = "none"
+		}
+		fmt.Fprintf(inv.Out, "machine:      %s\n", state)
+		fmt.Fprintf(inv.Out, "clock:        %s, HZ=%d\n", st.Clock, st.HZ)
+		fmt.Fprintf(inv.Out, "uptime:       %s s\n", secs(st.UptimeNs))
+		fmt.Fprintf(inv.Out, "jiffies:      %d\n", st.Jiffies)
+		fmt.Fprintf(inv.Out, "current:      %s[%d]\n", st.Current.Comm, st.Current.PID)
+		fmt.Fprintf(inv.Out, "run queue:    %s\n", refs(st.RunQueue))
+		fmt.Fprintf(inv.Out, "pending irqs: %s\n", ints(st.PendingIRQs))
+		fmt.Fprintf(inv.Out, "softirqs:     %s\n", softs)
+		fmt.Fprintf(inv.Out, "switches:     %d\n", st.Switches)
+		tick := "running"
+		if st.NOHZ.TickStopped {
+			tick = "stopped (NO_HZ idle)"
+		}
+		fmt.Fprintf(inv.Out, "tick:         %s\n", tick)
+		fmt.Fprintf(inv.Out, "NO_HZ:        %d idle entries, %d tick stops, %d ticks skipped, %s s idle\n",
+			st.NOHZ.IdleCalls, st.NOHZ.IdleSleeps, st.NOHZ.TicksSkipped, secs(st.NOHZ.IdleNs))
+		fmt.Fprintf(inv.Out, "taint:        %s\n", strings.TrimRight(st.Tainted, " "))
+		fmt.Fprintf(inv.Out, "loglevel:     %d\n", st.Loglevel)
+		return nil
+	},
+}
+
+var jiffiesCmd = &Command{
+	Names:   []string{"jiffies"},
+	Group:   "Time and stepping",
+	Usage:   "jiffies",
+	Summary: "Print jiffies, the tick count (it starts five minutes before its 32-bit wrap).",
+	SeeAlso: []string{"status", "run", "step tick"},
+	MaxArgs: 0,
+	Run: func(s *Session, inv *Invocation) error {
+		fmt.Fprintln(inv.Out, s.K.Jiffies())
+		return nil
+	},
+}
+
+var eventsCmd = &Command{
+	Names:   []string{"events", "trace"},
+	Group:   "Inspection",
+	Usage:   "events [--json] [N]",
+	Summary: "Show the last N kernel events (switches, IRQs, system calls, ticks).",
+	SeeAlso: []string{"step"},
+	MaxArgs: 1,
+	Flags:   jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		n := 20
+		if len(inv.Args) == 1 {
+			v, err := strconv.Atoi(inv.Args[0].Text)
+			if err != nil || v <= 0 {
+				return usagef("events: N must be a positive number, not %q", inv.Args[0].Text)
+			}
+			n = v
+		}
+		evs := s.K.Events()
+		if len(evs) > n {
+			evs = evs[len(evs)-n:]
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, evs)
+		}
+		for _, e := range evs {
+			fmt.Fprintln(inv.Out, s.eventLine(e))
+		}
+		return nil
+	},
+}
+
+var versionCmd = &Command{
+	Names:   []string{"version"},
+	Group:   "Session",
+	Usage:   "version",
+	Summary: "Print kplay's version and the kernel release (uname -a).",
+	MaxArgs: 0,
+	Run: func(s *Session, inv *Invocation) error {
+		u := s.K.Uname()
+		fmt.Fprintf(inv.Out, "kplay %s\n%s %s %s %s %s\n", Version, u.Sysname, u.Nodename, u.Release, u.Version, u.Machine)
+		return nil
+	},
+}
+
+// Version is kplay's version, set by the build or "dev".
+var Version = "0.1.0-dev"
+
+var rebootCmd = &Command{
+	Names:   []string{"reboot"},
+	Group:   "Session",
+	Usage:   "reboot",
+	Summary: "Boot a fresh kernel with the same options (after a panic, or to start over).",
+	MaxArgs: 0,
+	Run: func(s *Session, inv *Invocation) error {
+		s.K.Shutdown()
+		s.K = nil
+		return s.boot()
+	},
+}
+
+var quitCmd = &Command{
+	Names:   []string{"quit", "exit", "q"},
+	Group:   "Session",
+	Usage:   "quit",
+	Summary: "Leave kplay (Ctrl-D does too).",
+	MaxArgs: 0,
+	Run: func(s *Session, inv *Invocation) error {
+		s.quit = true
+		return nil
+	},
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,218 @@
+package repl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Command is one REPL command. The table of them drives dispatch, help,
+// completion and docs/commands.md.
+type Command struct {
+	// Names: the first is the name, the rest are aliases.
+	Names []string
+	// Group is the help section.
+	Group string
+	// Usage is the synopsis: "syscall [--app] NAME|NR [ARG...]".
+	Usage string
+	// Summary is one line for the command list.
+	Summary string
+	// Help is the prose after the synopsis.
+	Help string
+	// SeeAlso names related commands.
+	SeeAlso []string
+	// MinArgs and MaxArgs bound the positional arguments (-1: no bound).
+	MinArgs, MaxArgs int
+	// Flags declares the command's flags on a fresh set per invocation.
+	Flags func(fs *pflag.FlagSet)
+	// FlagsFirst stops flag parsing at the first positional argument, so
+	// that arguments such as -1 are taken as they are (syscall).
+	FlagsFirst bool
+	// Words completes the positional argument at index i given the
+	// previous ones.
+	Words func(s *Session, prev []string) []string
+	// Run executes the command.
+	Run func(s *Session, inv *Invocation) error
+}
+
+// Name is the command's name.
+func (c *Command) Name() string { return c.Names[0] }
+
+// Groups in help order.
+var groups = []string{"Kernel", "Interrupts", "Time and stepping", "Inspection", "Session"}
+
+// table is filled in init so that help can list the table itself.
+var table []*Command
+
+func init() {
+	table = []*Command{
+		syscallCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd,
+		statusCmd, psCmd, dmesgCmd, eventsCmd, lkdtmCmd,
+		helpCmd, rebootCmd, versionCmd, quitCmd,
+	}
+}
+
+// Commands returns the command table.
+func Commands() []*Command { return table }
+
+// Lookup finds a command by name or alias.
+func Lookup(name string) *Command {
+	for _, c := range table {
+		for _, n := range c.Names {
+			if n == name {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// flagUsages renders a command's flags, one per line, sorted.
+func (c *Command) flagUsages() string {
+	fs := pflag.NewFlagSet(c.Name(), pflag.ContinueOnError)
+	if c.Flags != nil {
+		c.Flags(fs)
+	}
+	fs.SortFlags = true
+	return fs.FlagUsages()
+}
+
+// HelpText is the full help: summary, synopsis, prose, flags, aliases,
+// see also, in Delve's layout.
+func (c *Command) HelpText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n\t%s\n\n", c.Summary, c.Usage)
+	if c.Help != "" {
+		b.WriteString(strings.TrimSpace(c.Help) + "\n\n")
+	}
+	if f := c.flagUsages(); f != "" {
+		b.WriteString("Flags:\n" + f + "\n")
+	}
+	if len(c.Names) > 1 {
+		fmt.Fprintf(&b, "Aliases: %s\n", strings.Join(c.Names[1:], ", "))
+	}
+	if len(c.SeeAlso) > 0 {
+		fmt.Fprintf(&b, "See also: %s\n", strings.Join(c.SeeAlso, ", "))
+	}
+	return b.String()
+}
+
+// Complete returns the candidates for the word being typed at the end of
+// line, for Tab completion.
+func Complete(s *Session, line string) []string {
+	fields := strings.Fields(line)
+	typing := ""
+	if len(fields) > 0 && !strings.HasSuffix(line, " ") {
+		typing = fields[len(fields)-1]
+		fields = fields[:len(fields)-1]
+	}
+	var cands []string
+	if len(fields) == 0 {
+		for _, c := range table {
+			cands = append(cands, c.Names...)
+		}
+	} else if c := Lookup(fields[0]); c != nil {
+		if strings.HasPrefix(typing, "-") {
+			fs := pflag.NewFlagSet(c.Name(), pflag.ContinueOnError)
+			if c.Flags != nil {
+				c.Flags(fs)
+			}
+			fs.VisitAll(func(f *pflag.Flag) { cands = append(cands, "--"+f.Name) })
+		} else if c.Words != nil {
+			var prev []string
+			for _, f := range fields[1:] {
+				if !strings.HasPrefix(f, "-") {
+					prev = append(prev, f)
+				}
+			}
+			cands = c.Words(s, prev)
+		}
+	}
+	var out []string
+	for _, c := range cands {
+		if strings.HasPrefix(c, typing) {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return dedup(out)
+}
+
+func dedup(s []string) []string {
+	var out []string
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Markdown renders the command table as docs/commands.md.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("# kplay commands\n\n")
+	b.WriteString("Generated from the REPL's command table (`go test ./repl -run TestCommandsDoc -update`); do not edit by hand.\n")
+	b.WriteString("Every command takes `-h`/`--help`. Scripts (`kplay run FILE`) use the same commands, one per line, plus `expect REGEX` and `expect-not REGEX`.\n")
+	for _, g := range groups {
+		fmt.Fprintf(&b, "\n## %s\n", g)
+		for _, c := range table {
+			if c.Group != g {
+				continue
+			}
+			fmt.Fprintf(&b, "\n### %s\n\n%s\n\n```\n%s\n```\n", c.Name(), c.Summary, c.Usage)
+			if c.Help != "" {
+				fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(c.Help))
+			}
+			if f := c.flagUsages(); f != "" {
+				fmt.Fprintf(&b, "\nFlags:\n\n```\n%s```\n", f)
+			}
+			if len(c.Names) > 1 {
+				fmt.Fprintf(&b, "\nAliases: %s\n", "`"+strings.Join(c.Names[1:], "`, `")+"`")
+			}
+			if len(c.SeeAlso) > 0 {
+				fmt.Fprintf(&b, "\nSee also: %s\n", strings.Join(c.SeeAlso, ", "))
+			}
+		}
+	}
+	return b.String()
+}
+
+var helpCmd = &Command{
+	Names:   []string{"help", "?"},
+	Group:   "Session",
+	Usage:   "help [COMMAND]",
+	Summary: "List the commands, or show one command's help.",
+	MaxArgs: 1,
+	Words:   func(*Session, []string) []string { return names() },
+	Run: func(s *Session, inv *Invocation) error {
+		if len(inv.Args) == 1 {
+			c := Lookup(inv.Args[0].Text)
+			if c == nil {
+				return usagef("help: no command %q", inv.Args[0].Text)
+			}
+			fmt.Fprint(inv.Out, c.HelpText())
+			return nil
+		}
+		for _, g := range groups {
+			fmt.Fprintf(inv.Out, "%s:\n", s.bold.Sprint(g))
+			for _, c := range table {
+				if c.Group == g {
+					fmt.Fprintf(inv.Out, "  %-10s %s\n", c.Name(), c.Summary)
+				}
+			}
+		}
+		fmt.Fprintln(inv.Out, "\nType help COMMAND for more. Tab completes commands and their words.")
+		return nil
+	},
+}
+
+func names() []string {
+	var out []string
+	for _, c := range table {
+		out = append(out, c.Name())
+	}
+	return out
+}

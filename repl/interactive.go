@@ -1,0 +1,129 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/chzyer/readline"
+
+	"kplay/kernel"
+)
+
+// completer adapts Complete to readline.
+type completer struct{ s *Session }
+
+// Do implements readline.AutoCompleter.
+func (c completer) Do(line []rune, pos int) ([][]rune, int) {
+	head := string(line[:pos])
+	cands := Complete(c.s, head)
+	typing := ""
+	if i := strings.LastIndexAny(head, " \t"); i >= 0 {
+		typing = head[i+1:]
+	} else {
+		typing = head
+	}
+	var out [][]rune
+	for _, cand := range cands {
+		out = append(out, []rune(cand[len(typing):]+" "))
+	}
+	return out, len([]rune(typing))
+}
+
+// historyFile is where interactive history is kept.
+func historyFile() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "kplay", "history")
+}
+
+// Interactive runs the readline loop on a terminal until quit or Ctrl-D.
+// Ctrl-C at the prompt clears the line; during a command it stops the
+// machine at its next safe point and returns to the prompt.
+func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
+	prompt := s.green.Sprint("kplay") + "> "
+	hist := historyFile()
+	if hist != "" {
+		os.MkdirAll(filepath.Dir(hist), 0o755)
+	}
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:          prompt,
+		HistoryFile:     hist,
+		AutoComplete:    completer{s},
+		InterruptPrompt: "^C",
+		EOFPrompt:       "quit",
+		Stdin:           stdin,
+		Stdout:          stdout,
+		FuncGetWidth: func() int {
+			if w := readline.GetScreenWidth(); w > 0 {
+				return w
+			}
+			return 80
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer rl.Close()
+	s.SetOutput(rl.Stdout())
+	fmt.Fprintln(rl.Stdout(), "Type help for the commands, Tab to complete, Ctrl-D to quit.")
+	sig := make(chan os.Signal, 1)
+	for !s.Quit() {
+		stopBG := s.background()
+		line, err := rl.Readline()
+		stopBG()
+		if errors.Is(err, readline.ErrInterrupt) {
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		signal.Notify(sig, os.Interrupt)
+		done := make(chan struct{})
+		go func() {
+			select {
+			case <-sig:
+				s.K.RequestPark()
+			case <-done:
+			}
+		}()
+		err = s.Exec(line)
+		close(done)
+		signal.Stop(sig)
+		if err != nil {
+			fmt.Fprintln(rl.Stdout(), s.red.Sprint(err.Error()))
+		}
+	}
+	return nil
+}
+
+// background lets a real-clock kernel run while the prompt waits for
+// input, and returns the function that parks it again before the next
+// command. Under the virtual clock time stands still at the prompt.
+func (s *Session) background() func() {
+	if s.K == nil || s.K.Config().Clock != "real" {
+		return func() {}
+	}
+	if halted, _ := s.K.Halted(); halted {
+		return func() {}
+	}
+	k := s.K
+	done := make(chan struct{})
+	go func() {
+		k.Run(kernel.Stop{For: maxRun})
+		close(done)
+	}()
+	return func() {
+		k.RequestPark()
+		<-done
+	}
+}

@@ -1,0 +1,83 @@
+package repl
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// ScriptError is a failure in a script, at FILE:LINE.
+type ScriptError struct {
+	File string
+	Line int
+	Msg  string
+	// Output is what the command before a failed expectation printed.
+	Output string
+}
+
+func (e *ScriptError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// RunScript runs a script of REPL commands from r, printing to the
+// session's output. Besides commands, a line may be blank, a # comment,
+// `expect REGEX` or `expect-not REGEX`: a regular expression (Go syntax,
+// multi-line mode) that the output of the command before it must, or
+// must not, match. It stops at the first error or failed expectation.
+func RunScript(s *Session, r io.Reader, file string) error {
+	out := s.Output()
+	defer s.SetOutput(out)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var last bytes.Buffer
+	lastCmd := ""
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		if word == "expect" || word == "expect-not" {
+			if lastCmd == "" {
+				return &ScriptError{File: file, Line: n, Msg: word + " before any command"}
+			}
+			if rest == "" {
+				return &ScriptError{File: file, Line: n, Msg: word + " needs a regular expression"}
+			}
+			re, err := regexp.Compile("(?m)" + rest)
+			if err != nil {
+				return &ScriptError{File: file, Line: n, Msg: fmt.Sprintf("%s: bad regular expression: %v", word, err)}
+			}
+			matched := re.Match(last.Bytes())
+			if word == "expect" && !matched {
+				return &ScriptError{File: file, Line: n, Msg: fmt.Sprintf("expect %s: no match in the output of %q", rest, lastCmd), Output: last.String()}
+			}
+			if word == "expect-not" && matched {
+				return &ScriptError{File: file, Line: n, Msg: fmt.Sprintf("expect-not %s: matched %q in the output of %q", rest, re.Find(last.Bytes()), lastCmd), Output: last.String()}
+			}
+			continue
+		}
+		last.Reset()
+		lastCmd = line
+		s.SetOutput(io.MultiWriter(out, &last))
+		err := s.Exec(line)
+		s.SetOutput(out)
+		if err != nil {
+			var ie *InternalError
+			if errors.As(err, &ie) {
+				return &ScriptError{File: file, Line: n, Msg: err.Error(), Output: ie.Stack}
+			}
+			return &ScriptError{File: file, Line: n, Msg: err.Error()}
+		}
+		if s.Quit() {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return &ScriptError{File: file, Line: 0, Msg: err.Error()}
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package repl
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kplay/kernel"
+)
+
+func newSession(t testing.TB) (*Session, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	s, err := NewSession(Options{Kernel: kernel.Config{Quiet: true}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	out.Reset()
+	return s, &out
+}
+
+// run executes lines and returns the output of the last one.
+func run(t *testing.T, s *Session, out *bytes.Buffer, lines ...string) string {
+	t.Helper()
+	for _, l := range lines {
+		out.Reset()
+		if err := s.Exec(l); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+	}
+	return out.String()
+}
+
+func TestSyscallCommandPrintsStraceLines(t *testing.T) {
+	s, out := newSession(t)
+	cases := map[string]string{
+		"syscall getpid":              "getpid()                                = 1\n",
+		"syscall 39":                  "getpid()                                = 1\n",
+		"sys getppid":                 "getppid()                               = 0\n",
+		`syscall write 1 "hello\n" 6`: "hello\nwrite(1, \"hello\\n\", 6)                  = 6\n",
+		"syscall write 1 0x10 3":      "write(1, 0x10, 3)                       = -1 EFAULT (Bad address)\n",
+		"syscall --app gettid":        "gettid()                                = 5\n",
+		"syscall 1000 1 2":            "syscall_0x3e8(0x1, 0x2)                 = -1 ENOSYS (Function not implemented)\n",
+	}
+	for line, want := range cases {
+		if got := run(t, s, out, line); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", line, got, want)
+		}
+	}
+}
+
+func TestBadInputIsOneLineAndLosesNothing(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "irq request 7 mydev")
+	cases := map[string]string{
+		"frobnicate":          `unknown command "frobnicate" (type help for the list)`,
+		"syscall":             "usage: syscall [--app] [--json] NAME|NR [ARG...]",
+		"syscall nosuchcall":  `syscall: "nosuchcall" is neither a Linux system call name nor a number`,
+		"syscall write 1 abc": `argument 2: "abc" is not a number (want decimal, 0x hex, or a "quoted string")`,
+		`syscall write "oops`: `column 15: unterminated " quote`,
+		"irq fire 99":         `irq fire: line "99": want a number 0-31`,
+		"irq fire x":          `irq fire: line "x": want a number 0-31`,
+		"irq zap 1":           `irq: unknown subcommand "zap" (want list, fire, raise, request, free, disable or enable)`,
+		"irq enable 3":        "irq enable: Unbalanced enable for IRQ 3: invalid argument",
+		"irq free 7 other":    `irq free: irq 7: no handler named "other" (only handlers attached with irq request can be freed)`,
+		"run":                 "usage: run [--json] DURATION",
+		"run 10parsecs":       `run: duration "10parsecs": want a positive duration like 100ms, 500us, 2s or 5t (ticks)`,
+		"run -5s":             "run: unknown shorthand flag: '5' in -5s (usage: run [--json] DURATION)",
+		"run 48h":             "run: 48h is more than 24h at a time",
+		"step sideways":       `step: "sideways": want switch, irq, syscall or tick`,
+		"dmesg -l loud":       `dmesg -l: unknown level "loud" (want emerg, alert, crit, err, warn, notice, info, debug or 0-7)`,
+		"lkdtm FOO":           `lkdtm: unknown crash type "FOO" (want BUG, EXCEPTION, PANIC, WARNING)`,
+		"ps --frobnicate":     "ps: unknown flag: --frobnicate (usage: ps [--json])",
+		"help nope":           `help: no command "nope"`,
+		"events -3":           "events: unknown shorthand flag: '3' in -3 (usage: events [--json] [N])",
+	}
+	for line, want := range cases {
+		out.Reset()
+		err := s.Exec(line)
+		var ue *UsageError
+		if !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("%s:\n got %v\nwant %s", line, err, want)
+		}
+		if strings.Contains(err.Error(), "\n") || out.Len() != 0 {
+			t.Errorf("%s: error must be one line with no other output, got %q / %q", line, err, out.String())
+		}
+	}
+	if got := run(t, s, out, "irq"); !strings.Contains(got, "mydev") {
+		t.Fatalf("state lost after bad input:\n%s", got)
+	}
+}
+
+func TestPanicInACommandIsAnInternalErrorNotACrash(t *testing.T) {
+	s, _ := newSession(t)
+	boom := &Command{Names: []string{"boom"}, MaxArgs: -1, Run: func(*Session, *Invocation) error { panic("kaboom") }}
+	table = append(table, boom)
+	defer func() { table = table[:len(table)-1] }()
+	err := s.Exec("boom")
+	var ie *InternalError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "internal error: kaboom") {
+		t.Fatalf("got %v", err)
+	}
+	if err := s.Exec("syscall getpid"); err != nil {
+		t.Fatalf("session unusable after an internal error: %v", err)
+	}
+}
+
+func TestHaltedMachineRefusesToMoveUntilReboot(t *testing.T) {
+	s, out := newSession(t)
+	if got := run(t, s, out, "lkdtm PANIC"); !strings.Contains(got, "kernel halted: dumptest (type reboot)") {
+		t.Fatalf("%q", got)
+	}
+	for _, line := range []string{"syscall getpid", "run 1s", "step", "irq fire 3", "lkdtm BUG"} {
+		if err := s.Exec(line); err == nil || !strings.Contains(err.Error(), "type reboot") {
+			t.Errorf("%s on a halted machine: %v", line, err)
+		}
+	}
+	if got := run(t, s, out, "dmesg -l emerg"); !strings.Contains(got, "Kernel panic - not syncing: dumptest") {
+		t.Fatalf("the log must survive the panic: %q", got)
+	}
+	run(t, s, out, "reboot")
+	if got := run(t, s, out, "syscall getpid"); !strings.Contains(got, "= 1") {
+		t.Fatalf("after reboot: %q", got)
+	}
+}
+
+func TestStepSwitchShowsTheHandOff(t *testing.T) {
+	s, out := newSession(t)
+	got := run(t, s, out, "step switch")
+	want := "[    1.040000] switch swapper/0[0] (R) -> kworker/0:0[4]: kworker/0:0[4] is runnable and the CPU was idle\n" +
+		"                 switch_to: up(kworker/0:0.sem); down(swapper/0.sem)\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	got = run(t, s, out, "step tick")
+	if got != "[    2.040000] tick jiffies 4294937500 (+100, 99 skipped by NO_HZ)\n" {
+		t.Fatalf("step tick: %q", got)
+	}
+	got = run(t, s, out, "step irq --for 10ms")
+	if got != "no irq within 0.010000 s of simulated time\n" {
+		t.Fatalf("bounded step: %q", got)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	s, _ := newSession(t)
+	cases := map[string]string{
+		"sy":              "sys syscall",
+		"irq ":            "disable enable fire free list raise request",
+		"irq f":           "fire free",
+		"step t":          "tick",
+		"syscall getp":    "getpeername getpgid getpgrp getpid getpmsg getppid getpriority",
+		"dmesg --j":       "--json",
+		"help ir":         "irq",
+		"lkdtm ":          "BUG EXCEPTION PANIC WARNING",
+		"nosuchcommand x": "",
+	}
+	for line, want := range cases {
+		if got := strings.Join(Complete(s, line), " "); got != want {
+			t.Errorf("Complete(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/commands.md from the command table")
+
+func TestCommandsDoc(t *testing.T) {
+	path := filepath.Join("..", "docs", "commands.md")
+	want := Markdown()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatal("docs/commands.md is out of date with the command table; run: go test ./repl -run TestCommandsDoc -update")
+	}
+	for _, c := range Commands() {
+		if !strings.Contains(want, "### "+c.Name()+"\n") {
+			t.Errorf("docs lack command %s", c.Name())
+		}
+		if c.Group == "" || c.Summary == "" || c.Usage == "" {
+			t.Errorf("command %s lacks group, summary or usage", c.Name())
+		}
+	}
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	s, out := newSession(t)
+	got := run(t, s, out, "help")
+	for _, c := range Commands() {
+		if !strings.Contains(got, "  "+c.Name()+" ") {
+			t.Errorf("help lacks %s", c.Name())
+		}
+	}
+	if got := run(t, s, out, "help irq"); !strings.Contains(got, "\tirq [list|fire|raise|request|free|disable|enable] ...") {
+		t.Errorf("help irq:\n%s", got)
+	}
+	if got := run(t, s, out, "ps --help"); !strings.HasPrefix(got, "List the tasks") {
+		t.Errorf("ps --help: %q", got)
+	}
+}
