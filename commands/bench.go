@@ -109,15 +109,15 @@ baseline. The same benchmarks run under go test -bench ./kernel.`,
 				return printJSON(stdout, rows)
 			}
 			fmt.Fprintf(stdout, "kplay %s, %s, %s/%s, GOMAXPROCS=%d\n", repl.Version, goVersion(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
-			fmt.Fprintf(stdout, "%-26s %12s  %-24s %7s\n", "BENCHMARK", "NS/OP", "BASELINE", "RATIO")
+			var cells [][]string
 			for _, r := range rows {
 				base := r.Baseline
 				if base == "" {
 					base = "-"
 				}
-				fmt.Fprintf(stdout, "%-26s %12.1f  %-24s %6.2fx\n", r.Name, r.NsPerOp, base, r.Ratio)
+				cells = append(cells, []string{r.Name, fmt.Sprintf("%.1f", r.NsPerOp), base, fmt.Sprintf("%.2fx", r.Ratio)})
 			}
-			return nil
+			return repl.RenderTable(stdout, []string{"BENCHMARK", "NS/OP", "BASELINE", "RATIO"}, cells, 1, 3)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON")

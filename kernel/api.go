@@ -27,10 +27,31 @@ func (k *Kernel) SyscallAs(pid, nr int, args ...uint64) (*SyscallRecord, RunResu
 	return rec, res, nil
 }
 
+// Queue submits a system call on a path (as init on the task path) without
+// running the machine: the request waits for its interrupt to be serviced
+// by the next run or step, so every stage of either path can be stepped
+// through. The request's Record is set once it has run.
+func (k *Kernel) Queue(path Path, nr int, args ...uint64) (*Request, error) {
+	if k.halted {
+		return nil, errInvalid("the machine is halted")
+	}
+	if path != PathApp && path != PathTask {
+		return nil, errInvalid("path %q: want task or app", path)
+	}
+	return k.enqueue(path, k.initTsk, nr, args), nil
+}
+
 func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*SyscallRecord, RunResult) {
 	if k.halted {
 		return nil, RunResult{Reason: StopHalted}
 	}
+	req := k.enqueue(path, caller, nr, args)
+	res := k.Run(Stop{Done: func() bool { return req.Done }})
+	return req.Record, res
+}
+
+// enqueue puts a request in the mailbox of its path and raises the line.
+func (k *Kernel) enqueue(path Path, caller *Task, nr int, args []uint64) *Request {
 	req := &Request{Nr: nr, NArgs: len(args), Path: path, Caller: caller}
 	copy(req.Args[:], args)
 	if path == PathApp {
@@ -43,8 +64,7 @@ func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*Syscal
 		k.consoleIn = append(k.consoleIn, req)
 		k.irqs.Raise(IRQConsole)
 	}
-	res := k.Run(Stop{Done: func() bool { return req.Done }})
-	return req.Record, res
+	return req
 }
 
 // NewSyscallThread creates one more ksyscalld thread and returns its pid.

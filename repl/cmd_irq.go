@@ -167,7 +167,7 @@ func (s *Session) listIRQs(inv *Invocation) error {
 			fmt.Sprintf("%d-%s", d.IRQ, d.Type), actions, state,
 		})
 	}
-	if err := renderTable(inv.Out, []string{"IRQ", "CPU0", "CHIP", "TYPE", "HANDLERS", "STATE"}, rows, 0, 1); err != nil {
+	if err := RenderTable(inv.Out, []string{"IRQ", "CPU0", "CHIP", "TYPE", "HANDLERS", "STATE"}, rows, 0, 1); err != nil {
 		return err
 	}
 	fmt.Fprintf(inv.Out, "ERR: %d\n", errCount)

@@ -15,7 +15,7 @@ import (
 var syscallCmd = &Command{
 	Names:   []string{"syscall", "sys"},
 	Group:   "Kernel",
-	Usage:   "syscall [--app] [--json] NAME|NR [ARG...]",
+	Usage:   "syscall [--app] [--queue] [--json] NAME|NR [ARG...]",
 	Summary: "Make a system call and print it as strace does.",
 	Help: `
 NAME is a Linux system call name or its x86-64 number. Each ARG is an
@@ -29,6 +29,10 @@ shell, and init traps into the kernel. With --app it takes the
 application path, LKL's: IRQ_SYSCALL (16) hands it to ksyscalld/0, which
 runs it in its own context with init's memory adopted.
 
+With --queue the call is only submitted: its interrupt is raised and the
+machine does not move, so step irq, step switch and step syscall walk
+through every stage of the path.
+
 A failing call prints -1 and the errno, as strace does. Numbers Linux has
 but kplay does not implement return ENOSYS. exit and exit_group never
 return (= ?); exiting init panics the kernel, as in Linux.`,
@@ -37,6 +41,7 @@ return (= ?); exiting init panics the kernel, as in Linux.`,
 	FlagsFirst: true,
 	Flags: func(fs *pflag.FlagSet) {
 		fs.Bool("app", false, "use the application path (IRQ_SYSCALL and ksyscalld)")
+		fs.Bool("queue", false, "submit the call without running the machine (then step through it)")
 		jsonFlag(fs)
 	},
 	Words: func(_ *Session, prev []string) []string {
@@ -80,6 +85,21 @@ func runSyscall(s *Session, inv *Invocation) error {
 		args = append(args, v)
 	}
 	app, _ := inv.Flags.GetBool("app")
+	if queue, _ := inv.Flags.GetBool("queue"); queue {
+		path, how := kernel.PathTask, "the console's IRQ 4 will wake init"
+		if app {
+			path, how = kernel.PathApp, "IRQ_SYSCALL (16) will hand it to ksyscalld"
+		}
+		if _, err := s.K.Queue(path, nr, args...); err != nil {
+			return usagef("syscall: %v", err)
+		}
+		name, _ := abi.SyscallName(nr)
+		if name == "" {
+			name = abi.FormatUnknownSyscall(nr)
+		}
+		fmt.Fprintf(inv.Out, "queued %s on the %s path: %s; step to follow it\n", name, path, how)
+		return nil
+	}
 	var rec *kernel.SyscallRecord
 	var res kernel.RunResult
 	if app {
@@ -192,7 +212,7 @@ switches, TIME the CPU time. The task on the CPU is marked with *.`,
 				cputime(t.UtimeNs + t.StimeNs), cpu, taskName(t.Comm, t.Kthread),
 			})
 		}
-		return renderTable(inv.Out, []string{"PID", "PPID", "S", "NI", "NVCSW", "NIVCSW", "TIME", "CPU", "COMMAND"}, rows, 0, 1, 3, 4, 5)
+		return RenderTable(inv.Out, []string{"PID", "PPID", "S", "NI", "NVCSW", "NIVCSW", "TIME", "CPU", "COMMAND"}, rows, 0, 1, 3, 4, 5)
 	},
 }
 

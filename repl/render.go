@@ -15,10 +15,10 @@ import (
 	"kplay/kernel"
 )
 
-// table renders rows as a borderless, left-aligned table (ps style), with
+// RenderTable renders rows as a borderless, left-aligned table (ps style), with
 // the columns in right listed right-aligned. Trailing blanks are trimmed so
 // output is stable in golden files.
-func renderTable(w io.Writer, header []string, rows [][]string, right ...int) error {
+func RenderTable(w io.Writer, header []string, rows [][]string, right ...int) error {
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignLeft

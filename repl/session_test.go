@@ -59,7 +59,7 @@ func TestBadInputIsOneLineAndLosesNothing(t *testing.T) {
 	run(t, s, out, "irq request 7 mydev")
 	cases := map[string]string{
 		"frobnicate":          `unknown command "frobnicate" (type help for the list)`,
-		"syscall":             "usage: syscall [--app] [--json] NAME|NR [ARG...]",
+		"syscall":             "usage: syscall [--app] [--queue] [--json] NAME|NR [ARG...]",
 		"syscall nosuchcall":  `syscall: "nosuchcall" is neither a Linux system call name nor a number`,
 		"syscall write 1 abc": `argument 2: "abc" is not a number (want decimal, 0x hex, or a "quoted string")`,
 		`syscall write "oops`: `column 15: unterminated " quote`,
