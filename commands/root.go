@@ -73,6 +73,20 @@ func (g *globalOpts) useColor(stdinTTY bool) (bool, error) {
 	return false, fmt.Errorf("--color %q: want auto, always or never", g.color)
 }
 
+// newSession boots a session as the flags say; tty is whether stdin is a
+// terminal (for --color auto).
+func (g *globalOpts) newSession(tty bool, stdout io.Writer) (*repl.Session, error) {
+	on, err := g.useColor(tty)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := g.kernelConfig()
+	if err != nil {
+		return nil, err
+	}
+	return repl.NewSession(repl.Options{Kernel: cfg, Color: on}, stdout)
+}
+
 func isTerminal(f *os.File) bool {
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
@@ -94,15 +108,7 @@ terminal, it reads stdin as a script.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, isFile := stdin.(*os.File)
 			tty := isFile && isTerminal(f)
-			on, err := g.useColor(tty)
-			if err != nil {
-				return err
-			}
-			cfg, err := g.kernelConfig()
-			if err != nil {
-				return err
-			}
-			s, err := repl.NewSession(repl.Options{Kernel: cfg, Color: on}, stdout)
+			s, err := g.newSession(tty, stdout)
 			if err != nil {
 				return err
 			}
@@ -157,20 +163,12 @@ stops at the first error or failed expectation, printing FILE:LINE: and
 the message, and exits with status 1.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			on, err := g.useColor(false)
-			if err != nil {
-				return err
-			}
-			cfg, err := g.kernelConfig()
-			if err != nil {
-				return err
-			}
 			for _, file := range args {
 				f, err := os.Open(file)
 				if err != nil {
 					return err
 				}
-				s, err := repl.NewSession(repl.Options{Kernel: cfg, Color: on}, stdout)
+				s, err := g.newSession(false, stdout)
 				if err != nil {
 					f.Close()
 					return err

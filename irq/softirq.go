@@ -100,23 +100,18 @@ type Tasklet struct {
 }
 
 // TaskletSchedule queues t on the TASKLET vector (tasklet_schedule).
-func (s *Softirqs) TaskletSchedule(t *Tasklet) {
-	if t.scheduled {
-		return
-	}
-	t.scheduled = true
-	s.tasklets = append(s.tasklets, t)
-	s.Raise(TaskletSoftirq)
-}
+func (s *Softirqs) TaskletSchedule(t *Tasklet) { s.schedule(&s.tasklets, TaskletSoftirq, t) }
 
 // TaskletHiSchedule queues t on the HI vector (tasklet_hi_schedule).
-func (s *Softirqs) TaskletHiSchedule(t *Tasklet) {
+func (s *Softirqs) TaskletHiSchedule(t *Tasklet) { s.schedule(&s.hiTasklets, HISoftirq, t) }
+
+func (s *Softirqs) schedule(list *[]*Tasklet, nr int, t *Tasklet) {
 	if t.scheduled {
 		return
 	}
 	t.scheduled = true
-	s.hiTasklets = append(s.hiTasklets, t)
-	s.Raise(HISoftirq)
+	*list = append(*list, t)
+	s.Raise(nr)
 }
 
 // runTasklets runs a detached list (tasklet_action_common). A tasklet

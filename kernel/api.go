@@ -72,10 +72,8 @@ func (k *Kernel) NewSyscallThread() (int, error) {
 	if k.halted {
 		return 0, errInvalid("the machine is halted")
 	}
-	req := &kthreadReq{comm: sprintf("ksyscalld/%d", k.nsyscalld), fn: k.ksyscalld}
+	req := k.requestKthread(sprintf("ksyscalld/%d", k.nsyscalld), k.ksyscalld, nil)
 	k.nsyscalld++
-	k.kthreadCreateList = append(k.kthreadCreateList, req)
-	k.wakeUpProcess(k.kthrd)
 	k.Run(Stop{Done: func() bool { return req.task != nil }})
 	if req.task == nil {
 		return 0, errInvalid("kthreadd did not create the thread")

@@ -10,13 +10,8 @@ import "kplay/kernel/abi"
 func (k *Kernel) spawnAndRun(fns ...func(t *Task)) {
 	left := len(fns)
 	for i, fn := range fns {
-		fn := fn
-		k.kthreadCreateList = append(k.kthreadCreateList, &kthreadReq{
-			comm: sprintf("bench/%d", i),
-			fn:   func(t *Task) { fn(t); left-- },
-		})
+		k.requestKthread(sprintf("bench/%d", i), func(t *Task) { fn(t); left-- }, nil)
 	}
-	k.wakeUpProcess(k.kthrd)
 	k.Run(Stop{Done: func() bool { return left == 0 }})
 }
 

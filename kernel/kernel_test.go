@@ -320,3 +320,19 @@ func TestBadConfigIsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestQueuedCallsKeepTheirStrings(t *testing.T) {
+	k, out := boot(t, Config{})
+	out.Reset()
+	for _, s := range []string{"first\n", "second\n"} {
+		k.ResetUserData(1)
+		addr, _ := k.PushUserData(1, []byte(s))
+		if _, err := k.Queue(PathTask, int(abi.SysWrite), 1, addr, uint64(len(s))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.Run(Stop{})
+	if out.String() != "first\nsecond\n" {
+		t.Fatalf("queued writes printed %q", out.String())
+	}
+}

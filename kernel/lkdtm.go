@@ -3,6 +3,8 @@ package kernel
 import (
 	"sort"
 	"strings"
+
+	"kplay/consoledrv"
 )
 
 // lkdtmTests are the crash types kplay's LKDTM (the Linux Kernel Dump
@@ -23,7 +25,7 @@ func (k *Kernel) lkdtmWARNING() { k.warn("lkdtm: Warning message trigger") }
 // lkdtmEXCEPTION is lkdtm_EXCEPTION: a NULL pointer dereference.
 func (k *Kernel) lkdtmEXCEPTION() {
 	var t *Task
-	k.printk(6, "lkdtm: reading through a NULL task_struct pointer: %d", t.PID)
+	k.printk(consoledrv.Info, "lkdtm: reading through a NULL task_struct pointer: %d", t.PID)
 }
 
 // lkdtmPANIC is lkdtm_PANIC.
@@ -50,11 +52,9 @@ func (k *Kernel) Provoke(kind string) (RunResult, error) {
 	if k.halted {
 		return RunResult{Reason: StopHalted}, nil
 	}
-	req := &kthreadReq{comm: "lkdtm", fn: func(t *Task) {
-		k.printk(6, "lkdtm: Performing direct entry %s", strings.ToUpper(kind))
+	k.requestKthread("lkdtm", func(t *Task) {
+		k.printk(consoledrv.Info, "lkdtm: Performing direct entry %s", strings.ToUpper(kind))
 		fn(k)
-	}}
-	k.kthreadCreateList = append(k.kthreadCreateList, req)
-	k.wakeUpProcess(k.kthrd)
+	}, nil)
 	return k.Run(Stop{}), nil
 }

@@ -201,13 +201,21 @@ type kthreadReq struct {
 //
 // Preconditions: called on a task, in process context.
 func (k *Kernel) kthreadCreate(comm string, fn func(t *Task)) *Task {
-	req := &kthreadReq{comm: comm, fn: fn, by: k.current}
-	k.kthreadCreateList = append(k.kthreadCreateList, req)
-	k.wakeUpProcess(k.kthrd)
+	req := k.requestKthread(comm, fn, k.current)
 	for req.task == nil {
 		k.sleepOn(TaskUninterruptible, "kthread_create: wait for kthreadd")
 	}
 	return req.task
+}
+
+// requestKthread puts a request on kthread_create_list and wakes kthreadd;
+// by, if not nil, is woken when the thread exists. A front end passes nil
+// and runs the machine until req.task is set.
+func (k *Kernel) requestKthread(comm string, fn func(t *Task), by *Task) *kthreadReq {
+	req := &kthreadReq{comm: comm, fn: fn, by: by}
+	k.kthreadCreateList = append(k.kthreadCreateList, req)
+	k.wakeUpProcess(k.kthrd)
+	return req
 }
 
 // kthreadd creates the kernel threads others ask for; every such thread is

@@ -74,8 +74,12 @@ func (k *Kernel) PushUserData(pid int, data []byte) (uint64, error) {
 	return addr, nil
 }
 
-// ResetUserData forgets what PushUserData placed for pid.
+// ResetUserData forgets what PushUserData placed for pid, unless a queued
+// request that has not run yet may still point at it.
 func (k *Kernel) ResetUserData(pid int) {
+	if len(k.consoleIn)+len(k.ttyQueue)+len(k.sysReqs)+len(k.sysQueue) > 0 {
+		return
+	}
 	if t := k.tasks[pid]; t != nil && t.MM != nil {
 		t.scratch = stackTop
 	}

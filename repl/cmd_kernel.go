@@ -2,7 +2,6 @@ package repl
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -362,14 +361,4 @@ var quitCmd = &Command{
 		s.quit = true
 		return nil
 	},
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
