@@ -7,8 +7,10 @@ import (
 // Syscall makes a system call on the application path: the request is
 // queued, IRQ_SYSCALL is raised, a ksyscalld thread runs it with the
 // address space and files of the application's task (init), and the caller
-// waits, running the machine, until it completes and the machine settles.
-// It returns the call's record; its Ret is the value or -errno.
+// waits, running the machine, until it completes and the machine settles,
+// for at most DefaultStepBudget of simulated time. It returns the call's
+// record (its Ret is the value or -errno), or nil if the call is still
+// pending then.
 //
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) Syscall(nr int, args ...uint64) (*SyscallRecord, RunResult) {
@@ -46,7 +48,10 @@ func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*Syscal
 		return nil, RunResult{Reason: StopHalted}
 	}
 	req := k.enqueue(path, caller, nr, args)
-	res := k.Run(Stop{Done: func() bool { return req.Done }})
+	res := k.Run(Stop{Done: func() bool { return req.Done }, For: DefaultStepBudget})
+	if !req.Done && res.Reason != StopHalted {
+		return nil, res // still pending: a later run or step completes it
+	}
 	return req.Record, res
 }
 

@@ -336,3 +336,15 @@ func TestQueuedCallsKeepTheirStrings(t *testing.T) {
 		t.Fatalf("queued writes printed %q", out.String())
 	}
 }
+
+func TestApplicationPathSurvivesKsyscalldExiting(t *testing.T) {
+	k, _ := boot(t, Config{})
+	rec, _ := k.Syscall(int(abi.SysExit), 0)
+	if rec == nil || !rec.NoReturn || rec.Task.Comm != "ksyscalld/0" {
+		t.Fatalf("exit on the application path: %+v", rec)
+	}
+	rec, _ = k.Syscall(int(abi.SysGetpid))
+	if rec == nil || rec.Task.Comm != "ksyscalld/1" || rec.Ret != int64(rec.Task.PID) {
+		t.Fatalf("after the thread exited, a new one must serve: %+v", rec)
+	}
+}

@@ -95,7 +95,8 @@ func (k *Kernel) Events() []Event { return append([]Event(nil), k.events...) }
 //   - For lets simulated time pass: run until For ns from now.
 //   - Until and Count stop at the Count-th next event of a kind; For (or
 //     DefaultStepBudget) bounds the wait.
-//   - Done stops once it reports true and the machine has settled.
+//   - Done stops once it reports true and the machine has settled; For, if
+//     set, bounds the wait.
 type Stop struct {
 	For   int64
 	Until EventKind

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"kplay/consoledrv"
 	"kplay/irq"
 	"kplay/kernel/abi"
 )
@@ -118,10 +119,21 @@ func (k *Kernel) syscallInterrupt(int, any) irq.Return {
 	}
 	k.sysQueue = append(k.sysQueue, k.sysReqs...)
 	k.sysReqs = nil
+	alive := false
 	for _, t := range k.sortedTasks() {
-		if t.Comm != "" && isSyscalld(t) && k.wakeUpProcess(t) {
-			break
+		if isSyscalld(t) {
+			alive = true
+			if k.wakeUpProcess(t) {
+				break
+			}
 		}
+	}
+	if !alive {
+		// Every ksyscalld has exited (a call to exit on the application
+		// path ends the thread that runs it): ask kthreadd for another.
+		k.printk(consoledrv.Info, "ksyscalld: no system call thread left, starting ksyscalld/%d", k.nsyscalld)
+		k.requestKthread(sprintf("ksyscalld/%d", k.nsyscalld), k.ksyscalld, nil)
+		k.nsyscalld++
 	}
 	return irq.IRQHandled
 }

@@ -110,7 +110,12 @@ func runSyscall(s *Session, inv *Invocation) error {
 		}
 	}
 	if rec == nil {
-		return usagef("the call did not complete (%s)", res.Reason)
+		if res.Reason == kernel.StopHalted {
+			_, why := s.K.Halted()
+			return usagef("kernel halted: %s (type reboot)", why)
+		}
+		fmt.Fprintf(inv.Out, "the call has not completed after %s s of simulated time (%s); it stays pending: run or step to go on\n", secs(res.ElapsedNs), res.Reason)
+		return nil
 	}
 	if inv.wantJSON() {
 		return printJSON(inv.Out, rec)

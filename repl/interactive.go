@@ -89,10 +89,11 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 		}
 		signal.Notify(sig, os.Interrupt)
 		done := make(chan struct{})
+		k := s.K // reboot replaces s.K; parking the old kernel is harmless
 		go func() {
 			select {
 			case <-sig:
-				s.K.RequestPark()
+				k.RequestPark()
 			case <-done:
 			}
 		}()
