@@ -84,8 +84,8 @@ func (c *Command) flagUsages() string {
 func (c *Command) HelpText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n\t%s\n\n", c.Summary, c.Usage)
-	if c.Help != "" {
-		b.WriteString(strings.TrimSpace(c.Help) + "\n\n")
+	if h := c.help(); h != "" {
+		b.WriteString(h + "\n\n")
 	}
 	if f := c.flagUsages(); f != "" {
 		b.WriteString("Flags:\n" + f + "\n")
@@ -97,6 +97,32 @@ func (c *Command) HelpText() string {
 		fmt.Fprintf(&b, "See also: %s\n", strings.Join(c.SeeAlso, ", "))
 	}
 	return b.String()
+}
+
+// help is the prose without its surrounding blank lines; indentation of
+// the first line is kept.
+func (c *Command) help() string { return strings.TrimRight(strings.Trim(c.Help, "\n"), " \n") }
+
+// helpMarkdown fences runs of indented lines (option lists, tables) as
+// code, so Markdown keeps their alignment.
+func helpMarkdown(h string) string {
+	var b strings.Builder
+	inCode := false
+	for _, line := range strings.Split(h, "\n") {
+		indented := strings.HasPrefix(line, "  ")
+		if indented && !inCode {
+			b.WriteString("```\n")
+			inCode = true
+		} else if !indented && inCode {
+			b.WriteString("```\n")
+			inCode = false
+		}
+		b.WriteString(line + "\n")
+	}
+	if inCode {
+		b.WriteString("```\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // Complete returns the candidates for the word being typed at the end of
@@ -163,8 +189,8 @@ func Markdown() string {
 				continue
 			}
 			fmt.Fprintf(&b, "\n### %s\n\n%s\n\n```\n%s\n```\n", c.Name(), c.Summary, c.Usage)
-			if c.Help != "" {
-				fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(c.Help))
+			if h := c.help(); h != "" {
+				fmt.Fprintf(&b, "\n%s\n", helpMarkdown(h))
 			}
 			if f := c.flagUsages(); f != "" {
 				fmt.Fprintf(&b, "\nFlags:\n\n```\n%s```\n", f)
