@@ -32,6 +32,9 @@ func (g *globalOpts) kernelConfig() (kernel.Config, error) {
 	if err != nil {
 		return kernel.Config{}, err
 	}
+	if g.hz < 1 {
+		return kernel.Config{}, fmt.Errorf("--hz %d: want 1-10000 (100, 250, 300 and 1000 are Linux's choices)", g.hz)
+	}
 	return kernel.Config{Clock: g.clock, HZ: g.hz, MemBytes: mem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
 }
 

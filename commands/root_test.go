@@ -115,7 +115,7 @@ func TestGlobalFlags(t *testing.T) {
 	if !strings.Contains(out, "Memory: 1048576K/1048576K available") {
 		t.Fatalf("--mem 1G:\n%s", out)
 	}
-	for _, bad := range [][]string{{"--clock", "sundial"}, {"--hz", "7"}, {"--mem", "lots"}, {"--color", "plaid"}} {
+	for _, bad := range [][]string{{"--clock", "sundial"}, {"--hz", "0"}, {"--mem", "lots"}, {"--color", "plaid"}} {
 		if _, _, err := kplay(t, "", bad...); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -48,7 +48,7 @@ func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*Syscal
 		return nil, RunResult{Reason: StopHalted}
 	}
 	req := k.enqueue(path, caller, nr, args)
-	res := k.Run(Stop{Done: func() bool { return req.Done }, For: DefaultStepBudget})
+	res := k.Run(Stop{Done: func() bool { return req.Done }})
 	if !req.Done && res.Reason != StopHalted {
 		return nil, res // still pending: a later run or step completes it
 	}
@@ -59,10 +59,10 @@ func (k *Kernel) submit(path Path, caller *Task, nr int, args []uint64) (*Syscal
 func (k *Kernel) enqueue(path Path, caller *Task, nr int, args []uint64) *Request {
 	req := &Request{Nr: nr, NArgs: len(args), Path: path, Caller: caller}
 	copy(req.Args[:], args)
+	if _, known := abi.SyscallName(nr); !known {
+		req.NArgs = 6 // strace prints every register of an unknown call
+	}
 	if path == PathApp {
-		if _, known := abi.SyscallName(nr); !known {
-			req.NArgs = 6 // strace prints every register of an unknown call
-		}
 		k.sysReqs = append(k.sysReqs, req)
 		k.irqs.Raise(IRQSyscall)
 	} else {

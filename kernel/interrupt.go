@@ -36,6 +36,14 @@ func (k *Kernel) deliverIRQs() {
 			n := bits.TrailingZeros64(p)
 			p &^= 1 << n
 			k.doIRQ(n)
+			if k.stop.until != "" && k.stop.remaining == 0 && p != 0 {
+				// A step stops at this interrupt: the others stay
+				// pending for the next run.
+				for ; p != 0; p &= p - 1 {
+					k.irqs.Raise(bits.TrailingZeros64(p))
+				}
+				return
+			}
 		}
 	}
 }
@@ -46,7 +54,7 @@ func (k *Kernel) doIRQ(n int) {
 	k.hardirq++ // irq_enter
 	out := k.irqs.Handle(n)
 	if out == irq.Bad {
-		// x86's ack_bad_irq: the line has no action; counted in ERR.
+		// handle_bad_irq counted it on the line; x86's ack_bad_irq says so.
 		k.printk(consoledrv.Err, "unexpected IRQ trap at vector %02x", n)
 	}
 	k.hardirq-- // irq_exit

@@ -63,14 +63,14 @@ func (c *Config) setDefaults() error {
 	if c.HZ == 0 {
 		c.HZ = 100
 	}
-	if c.HZ < 1 || c.HZ > 10000 || 1_000_000_000%c.HZ != 0 {
-		return fmt.Errorf("hz %d: want a divisor of 1000000000 between 1 and 10000 (100, 250, 300, 1000 are usual)", c.HZ)
+	if c.HZ < 1 || c.HZ > 10000 {
+		return fmt.Errorf("hz %d: want 1-10000 (100, 250, 300 and 1000 are Linux's choices)", c.HZ)
 	}
 	if c.MemBytes == 0 {
 		c.MemBytes = 64 << 20
 	}
 	if c.MemBytes < 4<<20 || c.MemBytes > 64<<30 {
-		return fmt.Errorf("mem %d: want between 4M and 64G", c.MemBytes)
+		return fmt.Errorf("mem %s: want between 4M and 64G", FormatMem(c.MemBytes))
 	}
 	if c.LogBufLen == 0 {
 		c.LogBufLen = consoledrv.DefaultLogBufLen
@@ -163,7 +163,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		cfg:      cfg,
 		host:     h,
 		cpu:      arch.NewCPU(h),
-		tickNs:   1_000_000_000 / int64(cfg.HZ),
+		tickNs:   (1_000_000_000 + int64(cfg.HZ)/2) / int64(cfg.HZ), // TICK_NSEC
 		irqs:     irq.NewTable(ChipName),
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},

@@ -78,8 +78,12 @@ func TestBadArgumentsReturnErrnoNotCrash(t *testing.T) {
 		{int(abi.SysWrite), []uint64{7, 0, 5}, "write(7, NULL, 5)                       = -1 EBADF (Bad file descriptor)"},
 		{int(abi.SysUname), []uint64{0x1}, "uname(0x1)                              = -1 EFAULT (Bad address)"},
 		{2, []uint64{0x10, 0}, "open(0x10, 0)                           = -1 ENOSYS (Function not implemented)"},
-		{1000, nil, "syscall_0x3e8()                         = -1 ENOSYS (Function not implemented)"},
-		{-1, nil, "syscall_0xffffffffffffffff()            = -1 ENOSYS (Function not implemented)"},
+		{1000, nil, "syscall_0x3e8(0, 0, 0, 0, 0, 0)         = -1 ENOSYS (Function not implemented)"},
+		{-1, nil, "syscall_0xffffffffffffffff(0, 0, 0, 0, 0, 0) = -1 ENOSYS (Function not implemented)"},
+		// access_ok: a range past TASK_SIZE_MAX faults before anything is read.
+		// (strace still shows the first 32 bytes, which are readable.)
+		{int(abi.SysWrite), []uint64{1, 0x7fffffffe000, 99999999999}, `write(1, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"..., 99999999999) = -1 EFAULT (Bad address)`},
+		{int(abi.SysWrite), []uint64{1, 0x7fffffffe000, ^uint64(0)}, `write(1, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"..., 18446744073709551615) = -1 EFAULT (Bad address)`},
 	}
 	for _, c := range cases {
 		rec, _, err := k.SyscallAs(1, c.nr, c.args...)
@@ -276,13 +280,23 @@ func TestPanicOnOops(t *testing.T) {
 
 func TestShutdownLeaksNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
-	for i := 0; i < 5; i++ {
+	// Shut down from every place a thread can be parked: idle, after an
+	// Oops, mid-step in another thread, in panic's loop, after init died.
+	lastly := []func(k *Kernel){
+		func(k *Kernel) {},
+		func(k *Kernel) { k.Provoke("BUG") },
+		func(k *Kernel) { k.Run(Stop{Until: EvSwitch}) },
+		func(k *Kernel) { k.Queue(PathApp, int(abi.SysGetpid)); k.Run(Stop{Until: EvSwitch}) },
+		func(k *Kernel) { k.Provoke("PANIC") },
+		func(k *Kernel) { k.SyscallAs(1, int(abi.SysExit), 1) },
+	}
+	for _, f := range lastly {
 		k, err := Boot(Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		k.Syscall(int(abi.SysGetpid))
-		k.Provoke("BUG")
+		f(k)
 		k.Shutdown()
 	}
 	deadline := time.Now().Add(2 * time.Second)
@@ -314,7 +328,7 @@ func TestRealClockTicksInRealTime(t *testing.T) {
 }
 
 func TestBadConfigIsRefused(t *testing.T) {
-	for _, c := range []Config{{Clock: "sundial"}, {HZ: 7}, {HZ: -1}, {MemBytes: 1}} {
+	for _, c := range []Config{{Clock: "sundial"}, {HZ: 20000}, {HZ: -1}, {MemBytes: 1}} {
 		if _, err := Boot(c); err == nil {
 			t.Errorf("Boot(%+v) accepted", c)
 		}
@@ -346,5 +360,46 @@ func TestApplicationPathSurvivesKsyscalldExiting(t *testing.T) {
 	rec, _ = k.Syscall(int(abi.SysGetpid))
 	if rec == nil || rec.Task.Comm != "ksyscalld/1" || rec.Ret != int64(rec.Task.PID) {
 		t.Fatalf("after the thread exited, a new one must serve: %+v", rec)
+	}
+}
+
+func TestHZ300TicksAtTickNsec(t *testing.T) {
+	k, _ := boot(t, Config{HZ: 300})
+	j0 := k.Jiffies()
+	k.Run(Stop{For: 1_000_000_000})
+	// TICK_NSEC = 3333333 ns: one second is 300 whole ticks.
+	if d := k.Jiffies() - j0; d != 300 {
+		t.Fatalf("1 s at HZ=300 moved jiffies by %d", d)
+	}
+}
+
+func TestStepIRQStopsAtOneInterrupt(t *testing.T) {
+	k, _ := boot(t, Config{})
+	k.RaiseIRQ(5)
+	k.RaiseIRQ(6)
+	res := k.Run(Stop{Until: EvIRQ})
+	if len(res.Hits) != 1 || res.Hits[0].IRQ.IRQ != 5 {
+		t.Fatalf("hits %+v", res.Hits)
+	}
+	if st := k.Status(); len(st.PendingIRQs) != 1 || st.PendingIRQs[0] != 6 {
+		t.Fatalf("irq 6 must stay pending: %v", st.PendingIRQs)
+	}
+}
+
+func TestQueuedAppCallsSurviveKsyscalldExiting(t *testing.T) {
+	k, _ := boot(t, Config{})
+	exit, _ := k.Queue(PathApp, int(abi.SysExit), 0)
+	getpid, _ := k.Queue(PathApp, int(abi.SysGetpid))
+	k.Run(Stop{For: 2_000_000_000})
+	if !exit.Done || !getpid.Done || getpid.Record.Task.Comm != "ksyscalld/1" {
+		t.Fatalf("exit %+v getpid %+v", exit.Record, getpid.Record)
+	}
+}
+
+func TestRunWithDoneIsBounded(t *testing.T) {
+	k, _ := boot(t, Config{})
+	res := k.Run(Stop{Done: func() bool { return false }})
+	if res.Reason != StopBudget || res.ElapsedNs != DefaultStepBudget {
+		t.Fatalf("%+v", res)
 	}
 }

@@ -125,7 +125,7 @@ func (k *Kernel) oops(t *Task, r any) {
 	var header string
 	switch e := r.(type) {
 	case bugError:
-		k.printk(consoledrv.Crit, "------------[ cut here ]------------")
+		k.printk(consoledrv.Warning, "------------[ cut here ]------------")
 		k.printk(consoledrv.Crit, "kernel BUG at %s:%d!", e.file, e.line)
 		if e.msg != "" {
 			k.printk(consoledrv.Crit, "BUG: %s", e.msg)

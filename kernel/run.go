@@ -95,8 +95,8 @@ func (k *Kernel) Events() []Event { return append([]Event(nil), k.events...) }
 //   - For lets simulated time pass: run until For ns from now.
 //   - Until and Count stop at the Count-th next event of a kind; For (or
 //     DefaultStepBudget) bounds the wait.
-//   - Done stops once it reports true and the machine has settled; For, if
-//     set, bounds the wait.
+//   - Done stops once it reports true and the machine has settled; For
+//     (or DefaultStepBudget) bounds the wait.
 type Stop struct {
 	For   int64
 	Until EventKind
@@ -155,8 +155,8 @@ func (k *Kernel) Run(s Stop) RunResult {
 	}
 	now := k.host.Time()
 	st := stopState{deadline: host.Forever, until: s.Until, remaining: s.Count, done: s.Done, start: now}
-	if s.Until != "" {
-		if st.remaining <= 0 {
+	if s.Until != "" || s.Done != nil {
+		if s.Until != "" && st.remaining <= 0 {
 			st.remaining = 1
 		}
 		if s.For <= 0 {

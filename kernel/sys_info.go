@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"kplay/kernel/abi"
+	"kplay/mm"
 )
 
 // sysGetpid implements Linux syscall getpid(2): the thread group id.
@@ -93,6 +94,10 @@ func sysWrite(k *Kernel, t *Task, a *[6]uint64) int64 {
 	f := t.Files.get(int(fd))
 	if f == nil || f.write == nil {
 		return -int64(abi.EBADF)
+	}
+	// access_ok: the whole range must lie below TASK_SIZE_MAX.
+	if count > mm.TaskSize || buf > mm.TaskSize-count {
+		return -int64(abi.EFAULT)
 	}
 	if count > maxRWCount {
 		count = maxRWCount

@@ -32,20 +32,25 @@ type syscallDef struct {
 
 // syscallTable is indexed by x86-64 system call number (arch/x86/entry/
 // syscalls/syscall_64.tbl). Numbers that Linux has but kplay does not
-// implement return -ENOSYS; their names come from abi.
-var syscallTable = map[int]syscallDef{
-	int(abi.SysWrite):      {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
-	int(abi.SysSchedYield): {fn: sysSchedYield},
-	int(abi.SysGetpid):     {fn: sysGetpid},
-	int(abi.SysExit):       {fn: sysExit, args: []argKind{argInt}, noReturn: true},
-	int(abi.SysUname):      {fn: sysUname, args: []argKind{argUtsname}},
-	int(abi.SysGetuid):     {fn: sysGetuid},
-	int(abi.SysGetgid):     {fn: sysGetgid},
-	int(abi.SysGeteuid):    {fn: sysGeteuid},
-	int(abi.SysGetegid):    {fn: sysGetegid},
-	int(abi.SysGetppid):    {fn: sysGetppid},
-	int(abi.SysGettid):     {fn: sysGettid},
-	int(abi.SysExitGroup):  {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
+// implement return -ENOSYS; their names come from abi. It is filled in
+// init because handlers reach doSyscall, which reads the table.
+var syscallTable map[int]syscallDef
+
+func init() {
+	syscallTable = map[int]syscallDef{
+		int(abi.SysWrite):      {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
+		int(abi.SysSchedYield): {fn: sysSchedYield},
+		int(abi.SysGetpid):     {fn: sysGetpid},
+		int(abi.SysExit):       {fn: sysExit, args: []argKind{argInt}, noReturn: true},
+		int(abi.SysUname):      {fn: sysUname, args: []argKind{argUtsname}},
+		int(abi.SysGetuid):     {fn: sysGetuid},
+		int(abi.SysGetgid):     {fn: sysGetgid},
+		int(abi.SysGeteuid):    {fn: sysGeteuid},
+		int(abi.SysGetegid):    {fn: sysGetegid},
+		int(abi.SysGetppid):    {fn: sysGetppid},
+		int(abi.SysGettid):     {fn: sysGettid},
+		int(abi.SysExitGroup):  {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
+	}
 }
 
 // Implemented reports whether kplay implements system call nr.
@@ -119,23 +124,30 @@ func (k *Kernel) syscallInterrupt(int, any) irq.Return {
 	}
 	k.sysQueue = append(k.sysQueue, k.sysReqs...)
 	k.sysReqs = nil
-	alive := false
 	for _, t := range k.sortedTasks() {
-		if isSyscalld(t) {
-			alive = true
-			if k.wakeUpProcess(t) {
-				break
-			}
+		if isSyscalld(t) && k.wakeUpProcess(t) {
+			break
 		}
 	}
-	if !alive {
-		// Every ksyscalld has exited (a call to exit on the application
-		// path ends the thread that runs it): ask kthreadd for another.
-		k.printk(consoledrv.Info, "ksyscalld: no system call thread left, starting ksyscalld/%d", k.nsyscalld)
-		k.requestKthread(sprintf("ksyscalld/%d", k.nsyscalld), k.ksyscalld, nil)
-		k.nsyscalld++
-	}
+	k.ensureSyscalld(nil)
 	return irq.IRQHandled
+}
+
+// ensureSyscalld asks kthreadd for a new ksyscalld when requests are
+// queued and no ksyscalld other than dying is left: exit on the
+// application path ends the thread that runs it.
+func (k *Kernel) ensureSyscalld(dying *Task) {
+	if len(k.sysQueue) == 0 {
+		return
+	}
+	for _, t := range k.tasks {
+		if t != dying && isSyscalld(t) {
+			return
+		}
+	}
+	k.printk(consoledrv.Info, "ksyscalld: no system call thread left, starting ksyscalld/%d", k.nsyscalld)
+	k.requestKthread(sprintf("ksyscalld/%d", k.nsyscalld), k.ksyscalld, nil)
+	k.nsyscalld++
 }
 
 func isSyscalld(t *Task) bool { return t.Kthread() && len(t.Comm) > 10 && t.Comm[:10] == "ksyscalld/" }

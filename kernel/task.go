@@ -272,6 +272,9 @@ func (k *Kernel) doExit(t *Task, code int) {
 		t.req.finish(0, true)
 		t.req = nil
 	}
+	if isSyscalld(t) {
+		k.ensureSyscalld(t)
+	}
 	k.reparent(t)
 	// Kernel threads are reaped at once by kthreadd; there are no user
 	// processes but init yet, so nobody waits for a zombie.

@@ -191,14 +191,14 @@ takes over. A demo handler's tasklet runs in TASKLET; timers run in TIMER.`,
 		if inv.wantJSON() {
 			return printJSON(inv.Out, v)
 		}
-		fmt.Fprintf(inv.Out, "%20sCPU%-8d\n", "", 0)
+		var rows [][]string
 		for _, si := range v {
 			mark := ""
 			if si.Pending {
-				mark = " pending"
+				mark = s.cyan.Sprint("pending")
 			}
-			fmt.Fprintf(inv.Out, "%12s: %10d%s\n", si.Name, si.Count, mark)
+			rows = append(rows, []string{si.Name + ":", strconv.FormatUint(si.Count, 10), mark})
 		}
-		return nil
+		return RenderTable(inv.Out, []string{"SOFTIRQ", "CPU0", "STATE"}, rows, 0, 1)
 	},
 }

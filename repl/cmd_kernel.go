@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -126,7 +127,7 @@ func runSyscall(s *Session, inv *Invocation) error {
 	}
 	fmt.Fprintln(inv.Out, line)
 	if rec.NoReturn && res.Reason != kernel.StopHalted {
-		fmt.Fprintf(inv.Out, "+++ %s[%d] exited with %d +++\n", rec.Task.Comm, rec.Task.PID, rec.Args[0]&0xff)
+		fmt.Fprintf(inv.Out, "+++ exited with %d +++\n", rec.Args[0]&0xff)
 	}
 	return nil
 }
@@ -138,6 +139,8 @@ func syscallNumber(t Token) (int, error) {
 	}
 	if n, err := strconv.ParseInt(t.Text, 0, 64); err == nil {
 		return int(n), nil
+	} else if errors.Is(err, strconv.ErrRange) {
+		return 0, usagef("syscall: %s does not fit in a 64-bit register", t.Text)
 	}
 	return 0, usagef("syscall: %q is neither a Linux system call name nor a number", t.Text)
 }

@@ -31,7 +31,8 @@ func FuzzTokenize(f *testing.F) {
 }
 
 // FuzzExec runs arbitrary lines in a live session: no input may panic a
-// command (an InternalError) or leave the session unable to run getpid.
+// command (an InternalError), and unless the input halted the machine
+// on purpose, getpid must still work afterwards.
 func FuzzExec(f *testing.F) {
 	for _, l := range seedLines {
 		f.Add(l)
@@ -48,6 +49,13 @@ func FuzzExec(f *testing.F) {
 		}
 		if s.quit {
 			s.quit = false
+		}
+		if halted, _ := s.K.Halted(); halted {
+			return // lkdtm PANIC or exit: a halt is the right answer
+		}
+		rec, _, err := s.K.SyscallAs(1, 39)
+		if err != nil || rec == nil || rec.Ret != 1 {
+			t.Fatalf("after %q the session cannot run getpid: %v %v", line, rec, err)
 		}
 	})
 }

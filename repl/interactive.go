@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/chzyer/readline"
 
@@ -73,7 +74,20 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 	defer rl.Close()
 	s.SetOutput(rl.Stdout())
 	fmt.Fprintln(rl.Stdout(), "Type help for the commands, Tab to complete, Ctrl-D to quit.")
+	// SIGINT is caught for the whole session: at the prompt readline sees
+	// Ctrl-C itself (raw mode); during a command it parks the kernel.
 	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	var running atomic.Pointer[kernel.Kernel]
+	go func() {
+		for range sig {
+			if k := running.Load(); k != nil {
+				k.RequestPark()
+			}
+		}
+	}()
+	defer close(sig)
 	for !s.Quit() {
 		stopBG := s.background()
 		line, err := rl.Readline()
@@ -87,19 +101,9 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		signal.Notify(sig, os.Interrupt)
-		done := make(chan struct{})
-		k := s.K // reboot replaces s.K; parking the old kernel is harmless
-		go func() {
-			select {
-			case <-sig:
-				k.RequestPark()
-			case <-done:
-			}
-		}()
+		running.Store(s.K) // reboot replaces s.K; parking the old one is harmless
 		err = s.Exec(line)
-		close(done)
-		signal.Stop(sig)
+		running.Store(nil)
 		if err != nil {
 			fmt.Fprintln(rl.Stdout(), s.red.Sprint(err.Error()))
 		}

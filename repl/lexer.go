@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -144,6 +145,9 @@ func ParseInt(s string) (uint64, error) {
 	u, uerr := strconv.ParseUint(s, 0, 64)
 	if uerr == nil {
 		return u, nil
+	}
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("%q does not fit in a 64-bit register", s)
 	}
 	return 0, fmt.Errorf("%q is not a number (want decimal, 0x hex, or a \"quoted string\")", s)
 }

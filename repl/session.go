@@ -147,7 +147,10 @@ func (s *Session) Exec(line string) (err error) {
 		fmt.Fprint(s.out, cmd.HelpText())
 		return nil
 	}
-	if cmd.MinArgs >= 0 && len(inv.Args) < cmd.MinArgs || cmd.MaxArgs >= 0 && len(inv.Args) > cmd.MaxArgs {
+	if cmd.MaxArgs >= 0 && len(inv.Args) > cmd.MaxArgs {
+		return usagef("%s: too many arguments, at most %d (usage: %s)", cmd.Name(), cmd.MaxArgs, cmd.Usage)
+	}
+	if len(inv.Args) < cmd.MinArgs {
 		return usagef("usage: %s", cmd.Usage)
 	}
 	return cmd.Run(s, inv)
@@ -164,8 +167,10 @@ func (s *Session) parse(cmd *Command, toks []Token) (*Invocation, error) {
 	words := make([]string, len(toks))
 	for i, t := range toks {
 		words[i] = t.Text
-		if t.Quoted && strings.HasPrefix(t.Text, "-") {
-			words[i] = "\x00" + t.Text // a quoted word is never a flag
+		// A quoted word, or a negative number such as -1 or -5s, is an
+		// argument, never a flag.
+		if strings.HasPrefix(t.Text, "-") && (t.Quoted || len(t.Text) > 1 && t.Text[1] >= '0' && t.Text[1] <= '9') {
+			words[i] = "\x00" + t.Text
 		}
 	}
 	if err := fs.Parse(words); err != nil {

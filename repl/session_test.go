@@ -45,7 +45,7 @@ func TestSyscallCommandPrintsStraceLines(t *testing.T) {
 		`syscall write 1 "hello\n" 6`: "hello\nwrite(1, \"hello\\n\", 6)                  = 6\n",
 		"syscall write 1 0x10 3":      "write(1, 0x10, 3)                       = -1 EFAULT (Bad address)\n",
 		"syscall --app gettid":        "gettid()                                = 5\n",
-		"syscall 1000 1 2":            "syscall_0x3e8(0x1, 0x2)                 = -1 ENOSYS (Function not implemented)\n",
+		"syscall 1000 1 2":            "syscall_0x3e8(0x1, 0x2, 0, 0, 0, 0)     = -1 ENOSYS (Function not implemented)\n",
 	}
 	for line, want := range cases {
 		if got := run(t, s, out, line); got != want {
@@ -58,26 +58,29 @@ func TestBadInputIsOneLineAndLosesNothing(t *testing.T) {
 	s, out := newSession(t)
 	run(t, s, out, "irq request 7 mydev")
 	cases := map[string]string{
-		"frobnicate":          `unknown command "frobnicate" (type help for the list)`,
-		"syscall":             "usage: syscall [--app] [--queue] [--json] NAME|NR [ARG...]",
-		"syscall nosuchcall":  `syscall: "nosuchcall" is neither a Linux system call name nor a number`,
-		"syscall write 1 abc": `argument 2: "abc" is not a number (want decimal, 0x hex, or a "quoted string")`,
-		`syscall write "oops`: `column 15: unterminated " quote`,
-		"irq fire 99":         `irq fire: line "99": want a number 0-31`,
-		"irq fire x":          `irq fire: line "x": want a number 0-31`,
-		"irq zap 1":           `irq: unknown subcommand "zap" (want list, fire, raise, request, free, disable or enable)`,
-		"irq enable 3":        "irq enable: Unbalanced enable for IRQ 3: invalid argument",
-		"irq free 7 other":    `irq free: irq 7: no handler named "other" (only handlers attached with irq request can be freed)`,
-		"run":                 "usage: run [--json] DURATION",
-		"run 10parsecs":       `run: duration "10parsecs": want a positive duration like 100ms, 500us, 2s or 5t (ticks)`,
-		"run -5s":             "run: unknown shorthand flag: '5' in -5s (usage: run [--json] DURATION)",
-		"run 48h":             "run: 48h is more than 24h at a time",
-		"step sideways":       `step: "sideways": want switch, irq, syscall or tick`,
-		"dmesg -l loud":       `dmesg -l: unknown level "loud" (want emerg, alert, crit, err, warn, notice, info, debug or 0-7)`,
-		"lkdtm FOO":           `lkdtm: unknown crash type "FOO" (want BUG, EXCEPTION, PANIC, WARNING)`,
-		"ps --frobnicate":     "ps: unknown flag: --frobnicate (usage: ps [--json])",
-		"help nope":           `help: no command "nope"`,
-		"events -3":           "events: unknown shorthand flag: '3' in -3 (usage: events [--json] [N])",
+		"frobnicate":                         `unknown command "frobnicate" (type help for the list)`,
+		"syscall":                            "usage: syscall [--app] [--queue] [--json] NAME|NR [ARG...]",
+		"syscall nosuchcall":                 `syscall: "nosuchcall" is neither a Linux system call name nor a number`,
+		"syscall write 1 abc":                `argument 2: "abc" is not a number (want decimal, 0x hex, or a "quoted string")`,
+		`syscall write "oops`:                `column 15: unterminated " quote`,
+		"irq fire 99":                        `irq fire: line "99": want a number 0-31`,
+		"irq fire x":                         `irq fire: line "x": want a number 0-31`,
+		"irq zap 1":                          `irq: unknown subcommand "zap" (want list, fire, raise, request, free, disable or enable)`,
+		"irq enable 3":                       "irq enable: Unbalanced enable for IRQ 3: invalid argument",
+		"irq free 7 other":                   `irq free: irq 7: no handler named "other" (only handlers attached with irq request can be freed)`,
+		"run":                                "usage: run [--json] DURATION",
+		"run 10parsecs":                      `run: duration "10parsecs": want a positive duration like 100ms, 500us, 2s or 5t (ticks)`,
+		"run -5s":                            `run: duration "-5s": want a positive duration like 100ms, 500us, 2s or 5t (ticks)`,
+		"run 48h":                            "run: 48h is more than 24h at a time",
+		"step sideways":                      `step: "sideways": want switch, irq, syscall or tick`,
+		"dmesg -l loud":                      `dmesg -l: unknown level "loud" (want emerg, alert, crit, err, warn, notice, info, debug or 0-7)`,
+		"lkdtm FOO":                          `lkdtm: unknown crash type "FOO" (want BUG, EXCEPTION, PANIC, WARNING)`,
+		"ps --frobnicate":                    "ps: unknown flag: --frobnicate (usage: ps [--json])",
+		"help nope":                          `help: no command "nope"`,
+		"events -3":                          `events: N must be a positive number, not "-3"`,
+		"syscall getpid 1 2 3 4 5 6 7":       "syscall: too many arguments, at most 7 (usage: syscall [--app] [--queue] [--json] NAME|NR [ARG...])",
+		"syscall 99999999999999999999":       "syscall: 99999999999999999999 does not fit in a 64-bit register",
+		"syscall getpid 0x1ffffffffffffffff": `argument 1: "0x1ffffffffffffffff" does not fit in a 64-bit register`,
 	}
 	for line, want := range cases {
 		out.Reset()

@@ -77,20 +77,25 @@ func (l *List) Due(jiffies uint64) bool {
 }
 
 // Run runs, in expiry order, every timer that expires at or before jiffies
-// (__run_timers) and returns how many ran. A timer re-armed by its own
-// function for a jiffy already reached runs again in the same call.
+// (__run_timers) and returns how many ran. The due timers are taken off the
+// list first: one that its function re-arms for a jiffy already reached
+// runs at the next tick, as in Linux, not again in this call.
 func (l *List) Run(jiffies uint64) int {
-	n := 0
-	for l.Due(jiffies) {
-		t := l.timers[0]
-		l.timers = l.timers[1:]
+	i := 0
+	for i < len(l.timers) && TimeAfterEq(jiffies, l.timers[i].Expires) {
+		i++
+	}
+	due := append([]*TimerList(nil), l.timers[:i]...)
+	l.timers = l.timers[i:]
+	for _, t := range due {
 		t.pending = false
-		n++
+	}
+	for _, t := range due {
 		if t.Function != nil {
 			t.Function(t)
 		}
 	}
-	return n
+	return len(due)
 }
 
 // Timers returns the pending timers in expiry order.

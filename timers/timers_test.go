@@ -134,3 +134,18 @@ func TestEqualExpiriesRunFIFO(t *testing.T) {
 		t.Fatalf("order %v", got)
 	}
 }
+
+func TestTimerRearmedForNowRunsNextTick(t *testing.T) {
+	var l List
+	runs := 0
+	tm := &TimerList{Expires: 10}
+	tm.Function = func(t *TimerList) { runs++; l.Mod(t, 10) } // mod_timer(t, jiffies)
+	l.Add(tm)
+	if n := l.Run(10); n != 1 || runs != 1 {
+		t.Fatalf("ran %d times in one call", runs)
+	}
+	l.Run(11)
+	if runs != 2 {
+		t.Fatalf("the re-armed timer must run at the next tick, runs=%d", runs)
+	}
+}
