@@ -78,7 +78,10 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 	// Ctrl-C itself (raw mode); during a command it parks the kernel.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
+	defer func() {
+		signal.Stop(sig) // no more sends...
+		close(sig)       // ...then end the forwarding goroutine
+	}()
 	var running atomic.Pointer[kernel.Kernel]
 	go func() {
 		for range sig {
@@ -87,7 +90,6 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 			}
 		}
 	}()
-	defer close(sig)
 	for !s.Quit() {
 		stopBG := s.background()
 		line, err := rl.Readline()
