@@ -87,7 +87,7 @@ type Kernel struct {
 
 	irqs     *irq.Table
 	softirqs *irq.Softirqs
-	timers   timers.List
+	timers   *timers.Wheel
 	rq       *sched.RunQueue
 	con      *consoledrv.Driver
 	console  *consoledrv.Console
@@ -168,6 +168,10 @@ func Boot(cfg Config) (*Kernel, error) {
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
+	}
+	k.timers = timers.NewWheel(k.jiffies)
+	k.timers.OnCascade = func(vector, slot, n int) {
+		k.emit(Event{Kind: EvCascade, Cascade: &CascadeEvent{Vector: vector, Slot: slot, Timers: n, Jiffies: k.timers.TimerJiffies() - 1}})
 	}
 	k.uptimeOrigin = h.Time()
 	k.lastUpdate = k.uptimeOrigin

@@ -13,6 +13,7 @@ const (
 	EvIRQ     EventKind = "irq"
 	EvSyscall EventKind = "syscall"
 	EvTick    EventKind = "tick"
+	EvCascade EventKind = "cascade"
 )
 
 // TaskRef names a task in an event.
@@ -47,6 +48,14 @@ type TickEvent struct {
 	Skipped uint64 `json:"skipped"` // of which skipped while NO_HZ idle
 }
 
+// CascadeEvent is a slot of tv2..tv5 emptied into the lower vectors.
+type CascadeEvent struct {
+	Vector  int    `json:"vector"` // 2-5
+	Slot    int    `json:"slot"`
+	Timers  int    `json:"timers"`
+	Jiffies uint64 `json:"jiffies"` // the jiffy being processed
+}
+
 // Event is one thing that happened, in order.
 type Event struct {
 	Seq     uint64         `json:"seq"`
@@ -56,6 +65,7 @@ type Event struct {
 	IRQ     *IRQEvent      `json:"irq,omitempty"`
 	Syscall *SyscallRecord `json:"syscall,omitempty"`
 	Tick    *TickEvent     `json:"tick,omitempty"`
+	Cascade *CascadeEvent  `json:"cascade,omitempty"`
 }
 
 // maxEvents bounds the recent-event ring.

@@ -64,6 +64,8 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 			k.switchWhy = "preempted: timeslice used up (tick)"
 		}
 	}
+	// run_local_timers: the TIMER softirq is raised on every tick, as
+	// in 2.6; it finds the jiffies the wheel has still to process.
 	if k.timers.Due(k.jiffies) {
 		k.softirqs.Raise(irq.TimerSoftirq)
 	}
@@ -82,9 +84,12 @@ func (k *Kernel) armNextTick() {
 	k.armTick(k.lastUpdate + k.tickNs)
 }
 
-// runTimerSoftirq is TIMER_SOFTIRQ's action (run_timer_softirq).
+// runTimerSoftirq is TIMER_SOFTIRQ's action (run_timer_softirq): it
+// processes every jiffy the wheel has not yet, cascading as it goes.
 func (k *Kernel) runTimerSoftirq() {
-	k.timers.Run(k.jiffies)
+	if k.timers.Due(k.jiffies) {
+		k.timers.Run(k.jiffies)
+	}
 }
 
 // jiffiesToTime is the host time at which jiffy j begins.

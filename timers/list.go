@@ -1,5 +1,7 @@
 package timers
 
+import "sort"
+
 // TimerList is a kernel timer (struct timer_list).
 type TimerList struct {
 	// Expires is the jiffy at which the timer runs.
@@ -12,7 +14,10 @@ type TimerList struct {
 	Owner string
 
 	pending bool
-	seq     uint64 // insertion order, for FIFO among equal expiries
+	seq     uint64 // List: insertion order, for FIFO among equal expiries
+
+	next, prev *TimerList // Wheel: the slot's list
+	slot       *slot
 }
 
 // Pending is timer_pending.
@@ -101,4 +106,9 @@ func (l *List) Run(jiffies uint64) int {
 // Timers returns the pending timers in expiry order.
 func (l *List) Timers() []*TimerList {
 	return append([]*TimerList(nil), l.timers...)
+}
+
+// sortStable is sort.SliceStable for timers.
+func sortStable(ts []*TimerList, less func(a, b *TimerList) bool) {
+	sort.SliceStable(ts, func(i, j int) bool { return less(ts[i], ts[j]) })
 }
