@@ -12,6 +12,7 @@ import (
 	"kplay/kernel"
 	"kplay/kernel/abi"
 	"kplay/repl"
+	"kplay/timers"
 )
 
 // BenchRow is one line of `kplay bench`: ns/op beside the host baseline it
@@ -75,11 +76,50 @@ var benchCases = []benchCase{
 	})},
 }
 
-// RunBench measures every row in this process and computes the ratios.
-func RunBench() []BenchRow {
+// timerCases are the timer wheel rows: each workload at each number of
+// pending timers, the wheel beside Go's runtime timers.
+func timerCases(pendings []int) []benchCase {
+	var out []benchCase
+	for _, n := range pendings {
+		for i := 0; i+1 < len(timers.Workloads); i += 2 {
+			wheel, rt := timers.Workloads[i], timers.Workloads[i+1]
+			suffix := fmt.Sprintf(", %s pending", countName(n))
+			out = append(out,
+				benchCase{rt.Name + suffix, "", timerBench(rt, n)},
+				benchCase{wheel.Name + suffix, rt.Name + suffix, timerBench(wheel, n)})
+		}
+	}
+	return out
+}
+
+func timerBench(w timers.Workload, n int) func(b *testing.B) {
+	return func(b *testing.B) {
+		op, done := w.Setup(n)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			op(i)
+		}
+		done()
+	}
+}
+
+// countName renders 1024 as 1K and 1048576 as 1M.
+func countName(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dM", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dK", n>>10)
+	}
+	return fmt.Sprint(n)
+}
+
+// RunBench measures every row in this process and computes the ratios;
+// the timer rows run with each number of pending timers given.
+func RunBench(timerPendings []int) []BenchRow {
 	ns := map[string]float64{}
 	var rows []BenchRow
-	for _, c := range benchCases {
+	for _, c := range append(append([]benchCase(nil), benchCases...), timerCases(timerPendings)...) {
 		r := testing.Benchmark(c.fn)
 		v := float64(r.T.Nanoseconds()) / float64(max(r.N, 1))
 		ns[c.name] = v
@@ -99,12 +139,14 @@ func newBenchCmd(g *globalOpts, stdout io.Writer) *cobra.Command {
 		Short: "Measure the kernel's hot paths beside host baselines",
 		Long: `Runs, in this one process, a host getpid system call and a host goroutine
 hand-off as baselines, and beside them kplay's getpid on the task path and
-on the application path (IRQ_SYSCALL and ksyscalld), and a context switch
-between two kernel threads. Prints ns/op and each row's ratio to its
-baseline. The same benchmarks run under go test -bench ./kernel.`,
+on the application path (IRQ_SYSCALL and ksyscalld), a context switch
+between two kernel threads, and the timer wheel's add+del and add+expire
+with 1K, 64K and 1M timers pending beside Go's runtime timers
+(time.AfterFunc + Stop). Prints ns/op and each row's ratio to its baseline.
+The same benchmarks run under go test -bench ./kernel ./timers.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			rows := RunBench()
+			rows := RunBench(timers.Pendings)
 			if asJSON {
 				return printJSON(stdout, rows)
 			}

@@ -147,6 +147,9 @@ func TestBenchJSONRows(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	if len(rows) != 5+4*3 {
+		t.Fatalf("%d rows, want 5 kernel rows and 12 timer rows", len(rows))
+	}
 	names := map[string]BenchRow{}
 	for _, r := range rows {
 		names[r.Name] = r
@@ -157,6 +160,8 @@ func TestBenchJSONRows(t *testing.T) {
 	for name, base := range map[string]string{
 		"getpid, task path": "host getpid", "getpid, application path": "host getpid",
 		"kthread context switch": "host goroutine hand-off", "host getpid": "",
+		"wheel add+del, 1M pending":     "runtime add+del, 1M pending",
+		"wheel add+expire, 64K pending": "runtime add+expire, 64K pending",
 	} {
 		r, ok := names[name]
 		if !ok || r.Baseline != base {
