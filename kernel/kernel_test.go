@@ -403,3 +403,80 @@ func TestRunWithDoneIsBounded(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// TestTwoSleepersWakeInOrder: init sleeps 2 s on the task path while
+// ksyscalld sleeps 1 s on the application path; both block in
+// schedule_timeout on wheel timers (process_timeout) and wake in order.
+func TestTwoSleepersWakeInOrder(t *testing.T) {
+	k, _ := boot(t, Config{})
+	long, _ := k.PushUserData(1, []byte{2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	short, _ := k.PushUserData(1, []byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	nanosleep := nr("nanosleep")
+	a, _ := k.Queue(PathTask, nanosleep, long, 0)
+	b, _ := k.Queue(PathApp, nanosleep, short, 0)
+	k.Run(Stop{For: 100_000_000})
+	var sleepers []string
+	for _, tm := range k.timers.Timers() {
+		if tm.Name == "process_timeout" {
+			sleepers = append(sleepers, tm.Owner)
+		}
+	}
+	if strings.Join(sleepers, " ") != "ksyscalld/0[5] init[1]" {
+		t.Fatalf("the wheel must hold both sleepers, shortest first: %v", sleepers)
+	}
+	if ti, _ := k.Task(1); ti.State != "S" {
+		t.Fatalf("init sleeping in nanosleep is %s", ti.State)
+	}
+	k.Run(Stop{Done: func() bool { return a.Done && b.Done }, For: 5_000_000_000})
+	if !a.Done || !b.Done || a.Record.Ret != 0 || b.Record.Ret != 0 {
+		t.Fatalf("sleeps did not complete: %+v %+v", a.Record, b.Record)
+	}
+	// 2.6's nanosleep sleeps timespec_to_jiffies + 1 ticks: 1.01 s, 2.01 s.
+	var wake []string
+	for _, e := range k.Events() {
+		if e.Kind == EvSyscall && e.Syscall.Name == "nanosleep" {
+			wake = append(wake, sprintf("%s@%d", e.Syscall.Task.Comm, e.TimeNs))
+		}
+	}
+	if strings.Join(wake, " ") != "ksyscalld/0@1010000000 init@2010000000" {
+		t.Fatalf("wake-ups %v, want ksyscalld at 1.01 s then init at 2.01 s", wake)
+	}
+}
+
+func TestClocksAgreeWithUptimeAndTheVirtualEpoch(t *testing.T) {
+	k, _ := boot(t, Config{})
+	k.Run(Stop{For: 1_500_000_000})
+	buf, _ := k.PushUserData(1, make([]byte, 16))
+	for _, c := range []struct {
+		id   uint64
+		want string
+	}{
+		{0, "{tv_sec=1767225601, tv_nsec=500000000}"},
+		{1, "{tv_sec=1, tv_nsec=500000000}"},
+		{7, "{tv_sec=1, tv_nsec=500000000}"},
+	} {
+		rec, _, _ := k.SyscallAs(1, nr("clock_gettime"), c.id, buf)
+		if rec.Ret != 0 || rec.ArgText[1] != c.want {
+			t.Errorf("clock %d: %s", c.id, rec)
+		}
+	}
+	rec, _, _ := k.SyscallAs(1, nr("clock_gettime"), 3, buf)
+	if rec.Errno() != abi.EINVAL {
+		t.Errorf("CLOCK_THREAD_CPUTIME_ID: %s", rec)
+	}
+}
+
+func TestAlarmReturnsSecondsLeftAndFires(t *testing.T) {
+	k, _ := boot(t, Config{})
+	if rec, _, _ := k.SyscallAs(1, nr("alarm"), 3); rec.Ret != 0 {
+		t.Fatalf("first alarm %d", rec.Ret)
+	}
+	k.Run(Stop{For: 1_000_000_000})
+	if rec, _, _ := k.SyscallAs(1, nr("alarm"), 10); rec.Ret != 2 {
+		t.Fatalf("alarm after 1 s of 3 returned %d, want 2", rec.Ret)
+	}
+	k.Run(Stop{For: 11_000_000_000})
+	if k.initTsk.pendingSignals&(1<<(sigalrm-1)) == 0 {
+		t.Fatal("SIGALRM not raised when the alarm ran out")
+	}
+}

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -68,10 +69,27 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = fmt.Sprint(int32(a))
 		case argUint:
 			r.ArgText[i] = fmt.Sprint(a)
-		case argPtr, argBufOut, argUtsname:
+		case argPtr, argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo:
 			r.ArgText[i] = fmtPtr(a)
 		case argBufCount:
 			r.ArgText[i] = k.straceBuf(t, a, r.Args[i+1])
+		case argTimespecIn:
+			r.ArgText[i] = k.straceTimespec(t, a)
+		case argClockID:
+			if name, ok := clockNames[a]; ok {
+				r.ArgText[i] = name
+			} else {
+				r.ArgText[i] = fmt.Sprintf("%#x /* CLOCK_??? */", a)
+			}
+		case argClockFlags:
+			switch a {
+			case 0:
+				r.ArgText[i] = "0"
+			case timerAbstime:
+				r.ArgText[i] = "TIMER_ABSTIME"
+			default:
+				r.ArgText[i] = fmt.Sprintf("%#x /* TIMER_??? */", a)
+			}
 		}
 	}
 }
@@ -82,6 +100,26 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 		return
 	}
 	for i, kind := range def.args {
+		a := r.Args[i]
+		switch {
+		case kind == argTimespecOut && r.Ret == 0:
+			r.ArgText[i] = k.straceTimespec(t, a)
+		case kind == argTms && r.Ret >= -4095 && r.Errno() == 0 && a != 0:
+			var b [32]byte
+			if n, _ := k.copyFromUser(t, b[:], a); n == len(b) {
+				le := binary.LittleEndian
+				r.ArgText[i] = fmt.Sprintf("{tms_utime=%d, tms_stime=%d, tms_cutime=%d, tms_cstime=%d}",
+					le.Uint64(b[0:]), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:]))
+			}
+		case kind == argSysinfo && r.Ret == 0:
+			var b [sysinfoSize]byte
+			if n, _ := k.copyFromUser(t, b[:], a); n == len(b) {
+				le := binary.LittleEndian
+				u := func(off int) uint64 { return le.Uint64(b[off:]) }
+				r.ArgText[i] = fmt.Sprintf("{uptime=%d, loads=[%d, %d, %d], totalram=%d, freeram=%d, sharedram=%d, bufferram=%d, totalswap=%d, freeswap=%d, procs=%d, totalhigh=%d, freehigh=%d, mem_unit=%d}",
+					int64(u(0)), u(8), u(16), u(24), u(32), u(40), u(48), u(56), u(64), u(72), le.Uint16(b[80:]), u(88), u(96), le.Uint32(b[104:]))
+			}
+		}
 		if kind == argUtsname && r.Ret == 0 {
 			b := make([]byte, 2*utsLen)
 			if n, _ := k.copyFromUser(t, b, r.Args[i]); n == len(b) {
@@ -109,6 +147,19 @@ func fmtRaw(a uint64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%#x", a)
+}
+
+// straceTimespec prints a struct timespec as strace does, or its address
+// when it cannot be read.
+func (k *Kernel) straceTimespec(t *Task, addr uint64) string {
+	if addr == 0 {
+		return "NULL"
+	}
+	ts, err := k.getTimespec(t, addr)
+	if err != 0 {
+		return fmtPtr(addr)
+	}
+	return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", ts.sec, ts.nsec)
 }
 
 func fmtPtr(a uint64) string {

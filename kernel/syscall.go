@@ -14,12 +14,18 @@ type sysFunc func(k *Kernel, t *Task, a *[6]uint64) int64
 type argKind int
 
 const (
-	argInt      argKind = iota // signed decimal
-	argUint                    // unsigned decimal (size_t)
-	argPtr                     // hex, or NULL
-	argBufOut                  // a buffer written by the call; shown as its pointer
-	argBufCount                // a buffer read by the call, of the length in the next argument
-	argUtsname                 // struct new_utsname *, filled by the call
+	argInt         argKind = iota // signed decimal
+	argUint                       // unsigned decimal (size_t)
+	argPtr                        // hex, or NULL
+	argBufOut                     // a buffer written by the call; shown as its pointer
+	argBufCount                   // a buffer read by the call, of the length in the next argument
+	argUtsname                    // struct new_utsname *, filled by the call
+	argTimespecIn                 // const struct timespec *
+	argTimespecOut                // struct timespec *, filled on success
+	argClockID                    // clockid_t
+	argClockFlags                 // 0 or TIMER_ABSTIME
+	argTms                        // struct tms *, filled by the call
+	argSysinfo                    // struct sysinfo *, filled by the call
 )
 
 // syscallDef is one entry of the system call table.
@@ -50,7 +56,22 @@ func init() {
 		int(abi.SysGetppid):    {fn: sysGetppid},
 		int(abi.SysGettid):     {fn: sysGettid},
 		int(abi.SysExitGroup):  {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
+		nr("nanosleep"):        {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}},
+		nr("clock_gettime"):    {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut}},
+		nr("clock_nanosleep"):  {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}},
+		nr("alarm"):            {fn: sysAlarm, args: []argKind{argUint}},
+		nr("times"):            {fn: sysTimes, args: []argKind{argTms}},
+		nr("sysinfo"):          {fn: sysSysinfo, args: []argKind{argSysinfo}},
 	}
+}
+
+// nr is the number of a system call Linux has, by name.
+func nr(name string) int {
+	n, ok := abi.SyscallNumber(name)
+	if !ok {
+		panic("no system call " + name)
+	}
+	return n
 }
 
 // Implemented reports whether kplay implements system call nr.

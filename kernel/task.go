@@ -130,6 +130,11 @@ type Task struct {
 	// req is the system call this task is serving (ksyscalld) or making
 	// from the console (init); exit completes it with no return value.
 	req *Request
+	// alarm is the ITIMER_REAL timer of alarm(2), once armed.
+	alarm *alarmRealTimer
+	// pendingSignals is the bitmap of signals raised but not yet
+	// delivered (signal delivery comes with the task issue).
+	pendingSignals uint64
 	// scratch is the next free byte below the top of the stack VMA for
 	// data the front end places in user memory (PushUserData).
 	scratch uint64

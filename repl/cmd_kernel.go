@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,10 +19,17 @@ var syscallCmd = &Command{
 	Usage:   "syscall [--app] [--queue] [--json] NAME|NR [ARG...]",
 	Summary: "Make a system call and print it as strace does.",
 	Help: `
-NAME is a Linux system call name or its x86-64 number. Each ARG is an
-integer (decimal, 0x hex, negative) or a "quoted string", which is placed
-in the calling task's memory (its stack) and passed as a pointer, with C
-escapes such as \n.
+NAME is a Linux system call name or its x86-64 number. Each ARG is one of:
+
+  42, 0x2a, -1   an integer
+  "text\n"       a string with C escapes, NUL-terminated
+  {1,500}        a struct of 64-bit integers (a struct timespec)
+  @16            16 zero bytes for the kernel to fill (an output buffer)
+
+Strings, structs and buffers are placed in the calling task's memory (its
+stack) and passed as pointers; strace shows what the kernel read and wrote.
+Calls that sleep (nanosleep, clock_nanosleep) let simulated time pass until
+they return.
 
 By default the call takes the task path: the REPL types it into the
 console, the console's interrupt (IRQ 4) wakes init (pid 1), the REPL's
@@ -70,8 +78,12 @@ func runSyscall(s *Session, inv *Invocation) error {
 	s.K.ResetUserData(1)
 	var args []uint64
 	for i, a := range inv.Args[1:] {
-		if a.Quoted {
-			addr, err := s.K.PushUserData(1, append([]byte(a.Text), 0))
+		data, isMem, err := memoryArg(a)
+		if err != nil {
+			return usagef("argument %d: %v", i+1, err)
+		}
+		if isMem {
+			addr, err := s.K.PushUserData(1, data)
 			if err != nil {
 				return usagef("argument %d: %v", i+1, err)
 			}
@@ -130,6 +142,39 @@ func runSyscall(s *Session, inv *Invocation) error {
 		fmt.Fprintf(inv.Out, "+++ exited with %d +++\n", rec.Args[0]&0xff)
 	}
 	return nil
+}
+
+// maxMemArg bounds what one argument places in user memory.
+const maxMemArg = 4096
+
+// memoryArg reads an argument that lives in user memory: a "string"
+// (NUL-terminated), a {1,500} struct of 64-bit integers (a timespec), or
+// @N, N zero bytes for the kernel to fill (an output buffer).
+func memoryArg(a Token) ([]byte, bool, error) {
+	switch {
+	case a.Quoted:
+		return append([]byte(a.Text), 0), true, nil
+	case strings.HasPrefix(a.Text, "{"):
+		if !strings.HasSuffix(a.Text, "}") {
+			return nil, false, fmt.Errorf("%q: a struct is {int,int,...} without spaces", a.Text)
+		}
+		var b []byte
+		for _, f := range strings.Split(a.Text[1:len(a.Text)-1], ",") {
+			v, err := ParseInt(strings.TrimSpace(f))
+			if err != nil {
+				return nil, false, err
+			}
+			b = binary.LittleEndian.AppendUint64(b, v)
+		}
+		return b, true, nil
+	case strings.HasPrefix(a.Text, "@"):
+		n, err := strconv.Atoi(a.Text[1:])
+		if err != nil || n < 1 || n > maxMemArg {
+			return nil, false, fmt.Errorf("%q: an output buffer is @N with N from 1 to %d", a.Text, maxMemArg)
+		}
+		return make([]byte, n), true, nil
+	}
+	return nil, false, nil
 }
 
 // syscallNumber accepts a name or a number.

@@ -53,6 +53,9 @@ type Ops interface {
 	// Time is monotonic nanoseconds since the host was created
 	// (lkl_host_ops.time).
 	Time() int64
+	// BootRealtime is the wall-clock time, in ns since the Unix epoch, at
+	// which Time was 0: CLOCK_REALTIME is BootRealtime + Time.
+	BootRealtime() int64
 
 	// TimerAlloc returns a one-shot timer that calls fn when it expires
 	// (lkl_host_ops.timer_alloc). Under the virtual clock fn runs on the

@@ -29,6 +29,9 @@ func TestVirtualClockMovesOnlyInWait(t *testing.T) {
 	if v.Time() != 0 {
 		t.Fatalf("virtual clock starts at %d", v.Time())
 	}
+	if v.BootRealtime() != 1767225600*1e9 {
+		t.Fatalf("virtual wall clock at boot %d, want 2026-01-01T00:00:00Z", v.BootRealtime())
+	}
 	if got := v.Wait(Forever); got != 0 {
 		t.Fatalf("Wait(Forever) with nothing armed moved the clock to %d", got)
 	}

@@ -27,6 +27,9 @@ func NewReal(out io.Writer) *Real {
 // Name implements Ops.
 func (r *Real) Name() string { return "real" }
 
+// BootRealtime implements Ops.
+func (r *Real) BootRealtime() int64 { return r.start.UnixNano() }
+
 // Time implements Ops.
 func (r *Real) Time() int64 { return int64(time.Since(r.start)) }
 

@@ -24,6 +24,13 @@ func NewVirtual(out io.Writer) *Virtual {
 // Name implements Ops.
 func (v *Virtual) Name() string { return "virtual" }
 
+// VirtualEpoch is the virtual host's wall clock at boot:
+// 2026-01-01T00:00:00Z, fixed so that runs are deterministic.
+const VirtualEpoch = 1767225600 * int64(1e9)
+
+// BootRealtime implements Ops.
+func (v *Virtual) BootRealtime() int64 { return VirtualEpoch }
+
 // Time implements Ops.
 func (v *Virtual) Time() int64 {
 	v.tmu.Lock()
