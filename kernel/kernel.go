@@ -109,7 +109,8 @@ type Kernel struct {
 	workList          []*work
 	vmstatWork        *delayedWork
 	nsyscalld         int
-	demoDevs          []demoEntry // handlers attached by RequestDemoIRQ
+	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
+	userTimers        []*userTimer // timers added from the front end, in order
 
 	// Time.
 	jiffies         uint64
@@ -171,7 +172,10 @@ func Boot(cfg Config) (*Kernel, error) {
 	}
 	k.timers = timers.NewWheel(k.jiffies)
 	k.timers.OnCascade = func(vector, slot, n int) {
-		k.emit(Event{Kind: EvCascade, Cascade: &CascadeEvent{Vector: vector, Slot: slot, Timers: n, Jiffies: k.timers.TimerJiffies() - 1}})
+		k.emit(Event{Kind: EvCascade, Cascade: &CascadeEvent{Vector: vector, Slot: slot, Timers: n, Jiffies: k.timers.TimerJiffies()}})
+	}
+	k.timers.OnExpire = func(t *timers.TimerList) {
+		k.emit(Event{Kind: EvTimer, Timer: &TimerEvent{Function: t.Name, Owner: t.Owner, Expires: t.Expires, Jiffies: k.timers.TimerJiffies() - 1}})
 	}
 	k.uptimeOrigin = h.Time()
 	k.lastUpdate = k.uptimeOrigin

@@ -14,6 +14,7 @@ const (
 	EvSyscall EventKind = "syscall"
 	EvTick    EventKind = "tick"
 	EvCascade EventKind = "cascade"
+	EvTimer   EventKind = "timer"
 )
 
 // TaskRef names a task in an event.
@@ -56,6 +57,14 @@ type CascadeEvent struct {
 	Jiffies uint64 `json:"jiffies"` // the jiffy being processed
 }
 
+// TimerEvent is a timer whose function is about to run.
+type TimerEvent struct {
+	Function string `json:"function"`
+	Owner    string `json:"owner"`
+	Expires  uint64 `json:"expires"`
+	Jiffies  uint64 `json:"jiffies"` // the jiffy the wheel is processing
+}
+
 // Event is one thing that happened, in order.
 type Event struct {
 	Seq     uint64         `json:"seq"`
@@ -66,6 +75,7 @@ type Event struct {
 	Syscall *SyscallRecord `json:"syscall,omitempty"`
 	Tick    *TickEvent     `json:"tick,omitempty"`
 	Cascade *CascadeEvent  `json:"cascade,omitempty"`
+	Timer   *TimerEvent    `json:"timer,omitempty"`
 }
 
 // maxEvents bounds the recent-event ring.

@@ -12,7 +12,7 @@ import (
 var stepCmd = &Command{
 	Names:   []string{"step", "s"},
 	Group:   "Time and stepping",
-	Usage:   "step [switch|irq|syscall|tick|cascade] [N] [--for DURATION] [--json]",
+	Usage:   "step [switch|irq|syscall|tick|timer|cascade] [N] [--for DURATION] [--json]",
 	Summary: "Run until the N-th next event of a kind and print it.",
 	Help: `
 Hands the CPU to the kernel until the N-th next context switch (the
@@ -20,7 +20,8 @@ default), interrupt, system call or tick, then parks it there and prints
 each event it stopped at. A switch shows prev -> next, why, and the
 control-semaphore hand-off of switch_to: up(next); down(prev).
 
-step cascade stops when a slot of tv2..tv5 of the timer wheel is emptied
+step timer stops when the TIMER softirq is about to run a timer's
+function; step cascade stops when a slot of tv2..tv5 of the timer wheel is emptied
 into the lower vectors (every 256 jiffies for tv2, when timers are there).
 
 Stepping waits at most --for of simulated time (60s by default). An idle
@@ -34,7 +35,7 @@ always finds one.`,
 	},
 	Words: func(_ *Session, prev []string) []string {
 		if len(prev) == 0 {
-			return []string{"switch", "irq", "syscall", "tick", "cascade"}
+			return []string{"switch", "irq", "syscall", "tick", "timer", "cascade"}
 		}
 		return nil
 	},
@@ -47,10 +48,10 @@ always finds one.`,
 		if len(args) > 0 {
 			if _, err := strconv.Atoi(args[0].Text); err != nil {
 				switch k := kernel.EventKind(args[0].Text); k {
-				case kernel.EvSwitch, kernel.EvIRQ, kernel.EvSyscall, kernel.EvTick, kernel.EvCascade:
+				case kernel.EvSwitch, kernel.EvIRQ, kernel.EvSyscall, kernel.EvTick, kernel.EvTimer, kernel.EvCascade:
 					kind = k
 				default:
-					return usagef("step: %q: want switch, irq, syscall, tick or cascade", args[0].Text)
+					return usagef("step: %q: want switch, irq, syscall, tick, timer or cascade", args[0].Text)
 				}
 				args = args[1:]
 			}

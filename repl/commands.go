@@ -48,7 +48,7 @@ var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd,
+		syscallCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
 		statusCmd, psCmd, dmesgCmd, eventsCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}

@@ -91,6 +91,9 @@ func (s *Session) eventLine(e kernel.Event) string {
 	case kernel.EvSyscall:
 		r := e.Syscall
 		return fmt.Sprintf("%s %s %s %s path: %s", ts, s.green.Sprint("syscall"), ref(r.Task), r.Path, strings.Join(strings.Fields(r.String()), " "))
+	case kernel.EvTimer:
+		tm := e.Timer
+		return fmt.Sprintf("%s %s <%s> %s expires %d, run at jiffy %d", ts, s.cyan.Sprint("timer"), tm.Function, tm.Owner, tm.Expires, tm.Jiffies)
 	case kernel.EvCascade:
 		c := e.Cascade
 		return fmt.Sprintf("%s %s tv%d slot %d: %d timer(s) re-added to lower vectors at jiffy %d", ts, s.cyan.Sprint("cascade"), c.Vector, c.Slot, c.Timers, c.Jiffies)

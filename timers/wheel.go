@@ -78,6 +78,9 @@ type Wheel struct {
 	// OnCascade, if set, is told of each cascade that moved timers: the
 	// vector (2-5), its slot and how many timers were re-added.
 	OnCascade func(vector, slot, n int)
+	// OnExpire, if set, is called with each expiring timer just before
+	// its function runs.
+	OnExpire func(t *TimerList)
 }
 
 // NewWheel returns an empty wheel whose first processed jiffy is jiffies
@@ -196,6 +199,9 @@ func (w *Wheel) Run(jiffies uint64) int {
 			t.pending = false
 			w.pending--
 			ran++
+			if w.OnExpire != nil {
+				w.OnExpire(t)
+			}
 			if t.Function != nil {
 				t.Function(t)
 			}
