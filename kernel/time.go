@@ -3,6 +3,7 @@ package kernel
 import (
 	"kplay/consoledrv"
 	"kplay/irq"
+	"kplay/kernel/host"
 	"kplay/timers"
 )
 
@@ -13,6 +14,13 @@ type NOHZStats struct {
 	TicksSkipped uint64 `json:"ticks_skipped"` // ticks never taken while stopped
 	IdleNs       int64  `json:"idle_ns"`       // time spent idle
 	TickStopped  bool   `json:"tick_stopped"`
+
+	TickEvents  uint64 `json:"nr_events"`       // tick interrupts taken
+	LastTickNs  int64  `json:"last_tick_ns"`    // when the last one came
+	IdleJiffies uint64 `json:"idle_jiffies"`    // jiffies at the last idle entry
+	IdleEntryNs int64  `json:"idle_entrytime"`  // time of the last idle entry
+	IdleExitNs  int64  `json:"idle_exittime"`   // time of the last idle exit
+	IdleExpires int64  `json:"idle_expires_ns"` // tick programmed for, when stopped
 }
 
 // timeInit sets up the tick: IRQ 0 driven by a host one-shot timer
@@ -52,6 +60,8 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 	k.tickStopped = false
 	ticks := k.jiffies - k.lastTickJiffies
 	k.lastTickJiffies = k.jiffies
+	k.nohz.TickEvents++
+	k.nohz.LastTickNs = k.clockNs()
 	// account_process_tick: a whole tick to whoever was interrupted.
 	if k.current != k.idle {
 		if k.current.Kthread() {
@@ -103,6 +113,8 @@ func (k *Kernel) jiffiesToTime(j uint64) int64 {
 func (k *Kernel) nohzIdleEnter() {
 	k.nohz.IdleCalls++
 	k.idleSince = k.host.Time()
+	k.nohz.IdleJiffies = k.jiffies
+	k.nohz.IdleEntryNs = k.clockNs()
 	next, ok := k.timers.NextExpiry()
 	if ok && timers.TimeBeforeEq(next, k.jiffies+1) {
 		k.armNextTick() // the next tick is needed anyway: keep it
@@ -114,8 +126,10 @@ func (k *Kernel) nohzIdleEnter() {
 	k.tickStopped = true
 	if ok {
 		k.armTick(k.jiffiesToTime(next))
+		k.nohz.IdleExpires = k.tickArmedAt - k.uptimeOrigin
 	} else {
 		k.host.TimerCancel(k.tickTimer)
+		k.nohz.IdleExpires = host.Forever
 	}
 }
 
@@ -125,6 +139,7 @@ func (k *Kernel) nohzIdleExit() {
 	now := k.host.Time()
 	k.nohz.IdleNs += now - k.idleSince
 	k.idleSince = now
+	k.nohz.IdleExitNs = k.clockNs()
 	n := k.updateJiffies(now)
 	if n > 0 && k.tickStopped {
 		if k.irqs.Pending()&(1<<IRQTimer) != 0 {

@@ -415,3 +415,26 @@ var quitCmd = &Command{
 		return nil
 	},
 }
+
+var catCmd = &Command{
+	Names:   []string{"cat"},
+	Group:   "Inspection",
+	Usage:   "cat PATH",
+	Summary: "Print a /proc file the kernel generates, in Linux's format.",
+	Help: `
+For now the kernel generates /proc/timer_list (a reduced form of Linux's:
+the clock base, the active timers, the NO_HZ fields of tick_sched, jiffies
+and the tick device). Pointers print as (____ptrval____), as %p does
+before pointer hashing is seeded, so output stays deterministic.`,
+	SeeAlso: []string{"timers", "status"},
+	MinArgs: 1, MaxArgs: 1,
+	Words: func(*Session, []string) []string { return []string{"/proc/timer_list"} },
+	Run: func(s *Session, inv *Invocation) error {
+		text, err := s.K.ReadProc(inv.Args[0].Text)
+		if err != nil {
+			return usagef("cat: %v", err)
+		}
+		fmt.Fprint(inv.Out, text)
+		return nil
+	},
+}

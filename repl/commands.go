@@ -49,7 +49,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, dmesgCmd, eventsCmd, lkdtmCmd,
+		statusCmd, psCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
