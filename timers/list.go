@@ -58,6 +58,8 @@ func (l *List) Del(t *TimerList) bool {
 	if !t.pending {
 		return false
 	}
+	l.seq++
+	t.seq = l.seq // invalidates a pending run of t in Run
 	for i, x := range l.timers {
 		if x == t {
 			l.timers = append(l.timers[:i], l.timers[i+1:]...)
@@ -91,16 +93,24 @@ func (l *List) Run(jiffies uint64) int {
 		i++
 	}
 	due := append([]*TimerList(nil), l.timers[:i]...)
-	l.timers = l.timers[i:]
-	for _, t := range due {
-		t.pending = false
+	seqs := make([]uint64, len(due))
+	for j, t := range due {
+		seqs[j] = t.seq
 	}
-	for _, t := range due {
+	l.timers = l.timers[i:]
+	ran := 0
+	for j, t := range due {
+		// Skip a timer another one deleted (or re-armed) meanwhile.
+		if !t.pending || t.seq != seqs[j] {
+			continue
+		}
+		t.pending = false
+		ran++
 		if t.Function != nil {
 			t.Function(t)
 		}
 	}
-	return len(due)
+	return ran
 }
 
 // Timers returns the pending timers in expiry order.

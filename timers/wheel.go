@@ -52,6 +52,20 @@ func (t *TimerList) unlink() {
 	t.next, t.prev, t.slot = nil, nil, nil
 }
 
+// splice moves every timer of from to the tail of s, in order, leaving
+// from empty.
+func (s *slot) splice(from *slot) {
+	if from.empty() {
+		return
+	}
+	for t := from.head.next; t != &from.head; {
+		next := t.next
+		s.pushBack(t)
+		t = next
+	}
+	from.init()
+}
+
 // takeAll detaches the slot's timers (list_replace_init) in order.
 func (s *slot) takeAll() []*TimerList {
 	var out []*TimerList
@@ -71,6 +85,7 @@ type Wheel struct {
 	timerJiffies uint64
 	tv1          [tvrSize]slot
 	tv           [4][tvnSize]slot // tv2..tv5
+	work         slot             // work_list of __run_timers, reused
 	pending      int
 
 	// Cascades counts the cascades from each of tv2..tv5.
@@ -87,6 +102,7 @@ type Wheel struct {
 // (init_timers_cpu sets timer_jiffies = jiffies).
 func NewWheel(jiffies uint64) *Wheel {
 	w := &Wheel{timerJiffies: jiffies}
+	w.work.init()
 	for i := range w.tv1 {
 		w.tv1[i].init()
 	}
@@ -195,7 +211,14 @@ func (w *Wheel) Run(jiffies uint64) int {
 			w.cascade(3, w.index(3))
 		}
 		w.timerJiffies++
-		for _, t := range w.tv1[index].takeAll() {
+		// list_replace_init onto work_list: the slot is free for timers
+		// added while these run, and a timer function may still
+		// del_timer or mod_timer a timer waiting in work_list.
+		work := &w.work
+		work.splice(&w.tv1[index])
+		for !work.empty() {
+			t := work.head.next
+			t.unlink()
 			t.pending = false
 			w.pending--
 			ran++

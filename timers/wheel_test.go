@@ -213,3 +213,37 @@ func TestWheelTimersListsInExpiryOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTimerFunctionMayDelOrModAnotherDueTimer: Linux keeps the expiring
+// timers on work_list, so a timer function can del_timer or mod_timer one
+// that is due in the same jiffy; it then does not run now.
+func TestTimerFunctionMayDelOrModAnotherDueTimer(t *testing.T) {
+	type base interface {
+		Add(*TimerList)
+		Mod(*TimerList, uint64) bool
+		Del(*TimerList) bool
+		Run(uint64) int
+	}
+	for name, b := range map[string]base{"wheel": NewWheel(0), "list": &List{}} {
+		var ran []string
+		victim := &TimerList{Expires: 5, Function: func(*TimerList) { ran = append(ran, "victim") }}
+		moved := &TimerList{Expires: 5, Function: func(*TimerList) { ran = append(ran, "moved") }}
+		killer := &TimerList{Expires: 5, Function: func(*TimerList) {
+			ran = append(ran, "killer")
+			if !b.Del(victim) {
+				t.Errorf("%s: del_timer of a due timer must report it pending", name)
+			}
+			b.Mod(moved, 9)
+		}}
+		b.Add(killer)
+		b.Add(victim)
+		b.Add(moved)
+		if n := b.Run(5); n != 1 || len(ran) != 1 {
+			t.Fatalf("%s: at jiffy 5 ran %v", name, ran)
+		}
+		b.Run(9)
+		if len(ran) != 2 || ran[1] != "moved" {
+			t.Fatalf("%s: ran %v, want the re-armed timer at jiffy 9", name, ran)
+		}
+	}
+}
