@@ -480,3 +480,29 @@ func TestAlarmReturnsSecondsLeftAndFires(t *testing.T) {
 		t.Fatal("SIGALRM not raised when the alarm ran out")
 	}
 }
+
+func TestNanosleepIsNotCutShortByAnotherWakeup(t *testing.T) {
+	k, _ := boot(t, Config{})
+	ts, _ := k.PushUserData(1, []byte{3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	sleep, _ := k.Queue(PathTask, nr("nanosleep"), ts, 0)
+	k.Run(Stop{For: 100_000_000})
+	k.wakeUpProcess(k.initTsk) // a stray wakeup, as the console IRQ does
+	k.Run(Stop{For: 100_000_000})
+	if sleep.Done {
+		t.Fatal("nanosleep returned after a stray wakeup")
+	}
+	k.Run(Stop{Done: func() bool { return sleep.Done }, For: 5_000_000_000})
+	if !sleep.Done || k.clockNs() != 3_010_000_000 {
+		t.Fatalf("done=%v at %d ns, want 3.01 s", sleep.Done, k.clockNs())
+	}
+}
+
+func TestHugeSleepSaturates(t *testing.T) {
+	k, _ := boot(t, Config{})
+	ts, _ := k.PushUserData(1, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 0, 0, 0, 0})
+	sleep, _ := k.Queue(PathTask, nr("nanosleep"), ts, 0)
+	k.Run(Stop{For: 10_000_000_000})
+	if sleep.Done {
+		t.Fatal("nanosleep({INT64_MAX, 0}) returned at once")
+	}
+}

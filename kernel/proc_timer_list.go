@@ -28,6 +28,7 @@ func (k *Kernel) ProcTimerList() string {
 	p("  .base:       %s\n", ptrval)
 	p("  .index:      0\n")
 	p("  .resolution: %d nsecs\n", k.tickNs)
+	p("  .get_time:   ktime_get\n")
 	p("  .offset:     0 nsecs\n")
 	p("active timers:\n")
 	for i, t := range k.timers.Timers() {
@@ -79,6 +80,7 @@ func (k *Kernel) ProcTimerList() string {
 	p(" set_next_event: kplay_timer_set_next_event\n")
 	p(" shutdown:       kplay_timer_shutdown\n")
 	p(" event_handler:  tick_nohz_handler\n")
+	p("\n")
 	p(" retries:        0\n\n")
 	return b.String()
 }

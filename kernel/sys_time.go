@@ -104,13 +104,28 @@ func (k *Kernel) scheduleTimeout(timeout uint64, why string) uint64 {
 
 // sleepNs puts the current task to sleep for ns, as the 2.6 nanosleep did:
 // timespec_to_jiffies rounded up, plus one tick so that the sleep is never
-// shorter than asked (the current tick is already partly over).
+// shorter than asked (the current tick is already partly over). A wakeup
+// that is not the timeout goes back to sleep for what is left, as
+// do_nanosleep loops: without signals nothing may cut a sleep short.
 func (k *Kernel) sleepNs(ns int64, why string) {
 	if ns <= 0 {
 		return
 	}
-	k.current.State = TaskInterruptible
-	k.scheduleTimeout(k.nsToJiffies(ns)+1, why)
+	left := k.nsToJiffies(ns) + 1
+	for left > 0 {
+		k.current.State = TaskInterruptible
+		left = k.scheduleTimeout(left, why)
+	}
+}
+
+// timespecNs converts a valid timespec to ns, saturating instead of
+// overflowing (sleep infinity passes {INT64_MAX, 999999999}).
+func timespecNs(ts timespec) int64 {
+	const max = int64(1<<63 - 1)
+	if ts.sec >= max/1e9 {
+		return max
+	}
+	return ts.sec*1e9 + ts.nsec
 }
 
 // sysNanosleep implements Linux syscall nanosleep(2).
@@ -122,7 +137,7 @@ func sysNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if !ts.valid() {
 		return -int64(abi.EINVAL)
 	}
-	k.sleepNs(ts.sec*1e9+ts.nsec, "nanosleep")
+	k.sleepNs(timespecNs(ts), "nanosleep")
 	return 0
 }
 
@@ -153,7 +168,7 @@ func sysClockNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if !ts.valid() {
 		return -int64(abi.EINVAL)
 	}
-	ns := ts.sec*1e9 + ts.nsec
+	ns := timespecNs(ts)
 	if a[1]&timerAbstime != 0 {
 		now, _ := k.clockNow(a[0])
 		ns -= now
@@ -192,7 +207,8 @@ func sysAlarm(k *Kernel, t *Task, a *[6]uint64) int64 {
 		k.timers.Del(&t.alarm.timer)
 	}
 	if secs > 0 {
-		k.timers.Mod(&t.alarm.timer, k.jiffies+k.nsToJiffies(int64(secs)*1e9))
+		// it_real_arm: interval + 1, as the current tick is partly over.
+		k.timers.Mod(&t.alarm.timer, k.jiffies+k.nsToJiffies(int64(secs)*1e9)+1)
 	}
 	return old
 }

@@ -25,6 +25,9 @@ func (k *Kernel) findUserTimer(name string) *userTimer {
 	return nil
 }
 
+// HasTimer reports whether a timer added with AddTimer is named name.
+func (k *Kernel) HasTimer(name string) bool { return k.findUserTimer(name) != nil }
+
 // NsToJiffies converts a delay to ticks, rounding up (timespec_to_jiffies).
 func (k *Kernel) NsToJiffies(ns int64) uint64 { return k.nsToJiffies(ns) }
 

@@ -160,14 +160,7 @@ func runTimer(s *Session, inv *Invocation) error {
 	return usagef("timer: unknown subcommand %q (want add, mod or del)", sub)
 }
 
-func (s *Session) timerExists(name string) bool {
-	for _, t := range s.K.Wheel().Timers {
-		if t.Owner == name {
-			return true
-		}
-	}
-	return false
-}
+func (s *Session) timerExists(name string) bool { return s.K.HasTimer(name) }
 
 func boolInt(b bool) int {
 	if b {

@@ -23,7 +23,11 @@ func preload(n int) (*Wheel, uint64) {
 	const start = 1 << 32
 	w := NewWheel(start)
 	for i := 0; i < n; i++ {
-		w.Add(&TimerList{Expires: start + 1 + uint64(rng.Int63n(1<<22))})
+		// An expired preloaded timer re-arms itself at a new distance, so
+		// that n timers stay pending however long the benchmark runs.
+		w.Add(&TimerList{Expires: start + 1 + uint64(rng.Int63n(1<<22)), Function: func(t *TimerList) {
+			w.Mod(t, t.Expires+1+uint64(rng.Int63n(1<<22)))
+		}})
 	}
 	return w, start
 }

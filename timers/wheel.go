@@ -265,19 +265,32 @@ func (w *Wheel) NextExpiry() (uint64, bool) {
 		}
 	}
 	for n := 0; n < 4; n++ {
-		// The slot cascaded next: INDEX(n) if the lower vectors wrap on
-		// the very next jiffy processed, else the one after it.
-		first := w.index(n)
-		if (w.timerJiffies>>(tvrBits+uint(n)*tvnBits))<<(tvrBits+uint(n)*tvnBits) != w.timerJiffies {
-			first = (first + 1) & tvnMask
-		}
+		first := w.nextCascade(n)
 		for i := 0; i < tvnSize; i++ {
 			if consider(&w.tv[n][(first+i)&tvnMask]) {
 				break
 			}
 		}
 	}
+	// A timer beyond 2^32-1 sits in a capped slot with its real, far
+	// expiry; never report later than NEXT_TIMER_MAX_DELTA ahead.
+	if limit := w.timerJiffies + nextTimerMaxDelta; found && TimeAfter(best, limit) {
+		best = limit
+	}
 	return best, found
+}
+
+// nextTimerMaxDelta is NEXT_TIMER_MAX_DELTA.
+const nextTimerMaxDelta = 1<<30 - 1
+
+// nextCascade is the slot of tv(n+2) that cascades next: INDEX(n) when the
+// lower vectors wrap on the very next jiffy processed, else the one after.
+func (w *Wheel) nextCascade(n int) int {
+	shift := tvrBits + uint(n)*tvnBits
+	if (w.timerJiffies>>shift)<<shift == w.timerJiffies {
+		return w.index(n)
+	}
+	return (w.index(n) + 1) & tvnMask
 }
 
 // Timers returns every pending timer sorted by expiry (then FIFO within a
@@ -299,7 +312,7 @@ func (w *Wheel) Timers() []*TimerList {
 		}
 	}
 	base := w.timerJiffies
-	sortStable(out, func(a, b *TimerList) bool { return a.Expires-base < b.Expires-base })
+	sortStable(out, func(a, b *TimerList) bool { return int64(a.Expires-base) < int64(b.Expires-base) })
 	return out
 }
 
@@ -327,7 +340,7 @@ func (w *Wheel) Info() []VectorInfo {
 		}
 	}
 	for n := 0; n < 4; n++ {
-		v := VectorInfo{Name: "tv" + string(rune('2'+n)), Slots: tvnSize, Index: w.index(n), Used: map[int]int{}}
+		v := VectorInfo{Name: "tv" + string(rune('2'+n)), Slots: tvnSize, Index: w.nextCascade(n), Used: map[int]int{}}
 		for i := range w.tv[n] {
 			if c := count(&w.tv[n][i]); c > 0 {
 				v.Used[i] = c

@@ -247,3 +247,24 @@ func TestTimerFunctionMayDelOrModAnotherDueTimer(t *testing.T) {
 		}
 	}
 }
+
+func TestNextExpiryIsNeverLaterThanTheRealEarliestWithCappedTimers(t *testing.T) {
+	w := NewWheel(1000)
+	w.Add(&TimerList{Expires: 1000 + 1<<40}) // capped into tv5
+	real := &TimerList{Expires: 1000 + 1<<31}
+	w.Add(real)
+	next, ok := w.NextExpiry()
+	if !ok || TimeAfter(next, real.Expires) {
+		t.Fatalf("NextExpiry %d is after the earliest timer %d", next, real.Expires)
+	}
+}
+
+func TestOverdueTimersAreListedFirst(t *testing.T) {
+	w := NewWheel(100)
+	w.Run(200) // timer_jiffies 201
+	w.Add(&TimerList{Expires: 150, Name: "overdue"})
+	w.Add(&TimerList{Expires: 300, Name: "future"})
+	if ts := w.Timers(); ts[0].Name != "overdue" {
+		t.Fatalf("first listed %s", ts[0].Name)
+	}
+}
