@@ -75,20 +75,25 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = k.straceBuf(t, a, r.Args[i+1])
 		case argTimespecIn:
 			r.ArgText[i] = k.straceTimespec(t, a)
+		case argUint32:
+			r.ArgText[i] = fmt.Sprint(uint32(a))
 		case argClockID:
-			if name, ok := clockNames[a]; ok {
+			if name, ok := clockNames[uint64(uint32(a))]; ok {
 				r.ArgText[i] = name
 			} else {
-				r.ArgText[i] = fmt.Sprintf("%#x /* CLOCK_??? */", a)
+				r.ArgText[i] = fmt.Sprintf("%#x /* CLOCK_??? */", uint32(a))
 			}
 		case argClockFlags:
-			switch a {
-			case 0:
+			f := uint32(a)
+			switch {
+			case f == 0:
 				r.ArgText[i] = "0"
-			case timerAbstime:
+			case f == timerAbstime:
 				r.ArgText[i] = "TIMER_ABSTIME"
+			case f&timerAbstime != 0:
+				r.ArgText[i] = fmt.Sprintf("TIMER_ABSTIME|%#x", f&^timerAbstime)
 			default:
-				r.ArgText[i] = fmt.Sprintf("%#x /* TIMER_??? */", a)
+				r.ArgText[i] = fmt.Sprintf("%#x /* TIMER_??? */", f)
 			}
 		}
 	}

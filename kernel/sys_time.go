@@ -27,7 +27,7 @@ var clockNames = map[uint64]string{
 
 // clockNow reads a clock in ns, or false for a clock kplay does not keep.
 func (k *Kernel) clockNow(id uint64) (int64, bool) {
-	switch id {
+	switch uint64(uint32(id)) { // clockid_t is a 32-bit int
 	case clockRealtime, clockRealtimeCoarse:
 		return k.host.BootRealtime() + k.clockNs(), true
 	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime:
@@ -156,9 +156,12 @@ func sysClockGettime(k *Kernel, t *Task, a *[6]uint64) int64 {
 // sysClockNanosleep implements Linux syscall clock_nanosleep(2), relative
 // or, with TIMER_ABSTIME, until an absolute time of the clock.
 func sysClockNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
-	switch a[0] {
+	switch uint32(a[0]) {
 	case clockRealtime, clockMonotonic, clockBoottime:
 	default:
+		if _, ok := clockNames[uint64(uint32(a[0]))]; ok {
+			return -int64(abi.EOPNOTSUPP) // a clock that cannot be slept on
+		}
 		return -int64(abi.EINVAL)
 	}
 	ts, err := k.getTimespec(t, a[2])

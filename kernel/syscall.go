@@ -26,6 +26,7 @@ const (
 	argClockFlags                 // 0 or TIMER_ABSTIME
 	argTms                        // struct tms *, filled by the call
 	argSysinfo                    // struct sysinfo *, filled by the call
+	argUint32                     // unsigned int
 )
 
 // syscallDef is one entry of the system call table.
@@ -59,7 +60,7 @@ func init() {
 		nr("nanosleep"):        {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}},
 		nr("clock_gettime"):    {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut}},
 		nr("clock_nanosleep"):  {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}},
-		nr("alarm"):            {fn: sysAlarm, args: []argKind{argUint}},
+		nr("alarm"):            {fn: sysAlarm, args: []argKind{argUint32}},
 		nr("times"):            {fn: sysTimes, args: []argKind{argTms}},
 		nr("sysinfo"):          {fn: sysSysinfo, args: []argKind{argSysinfo}},
 	}

@@ -98,7 +98,7 @@ periodic timer re-arms itself. NAME defaults to timer1, timer2, ...`,
 func runTimer(s *Session, inv *Invocation) error {
 	sub, args := inv.Args[0].Text, inv.Args[1:]
 	delay := func(text string) (uint64, error) {
-		ns, err := parseDuration(text, s.K.Config().HZ)
+		ns, err := parseDelay(text, s.K.Config().HZ, true)
 		if err != nil {
 			return 0, usagef("timer %s: %v", sub, err)
 		}

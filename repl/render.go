@@ -107,6 +107,15 @@ func (s *Session) eventLine(e kernel.Event) string {
 // parseDuration reads a simulated duration: Go units (100ms, 500us, 2s,
 // 1m) or ticks (5t).
 func parseDuration(s string, hz int) (int64, error) {
+	return parseDelay(s, hz, false)
+}
+
+// parseDelay is parseDuration that also accepts zero (a timer may be
+// armed for the current jiffy).
+func parseDelay(s string, hz int, zeroOK bool) (int64, error) {
+	if zeroOK && (s == "0" || s == "0t") {
+		return 0, nil
+	}
 	if strings.HasSuffix(s, "t") && !strings.HasSuffix(s, "ns") {
 		var n int64
 		if _, err := fmt.Sscanf(s, "%dt", &n); err != nil || fmt.Sprintf("%dt", n) != s || n <= 0 {
