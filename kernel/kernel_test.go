@@ -506,3 +506,22 @@ func TestHugeSleepSaturates(t *testing.T) {
 		t.Fatal("nanosleep({INT64_MAX, 0}) returned at once")
 	}
 }
+
+func TestEventRingKeepsTheLatestInOrder(t *testing.T) {
+	k, _ := boot(t, Config{})
+	for i := 0; i < 3*maxEvents; i++ {
+		k.Syscall(int(abi.SysGetpid))
+	}
+	evs := k.Events()
+	if len(evs) != maxEvents {
+		t.Fatalf("%d events kept", len(evs))
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Seq != evs[i-1].Seq+1 {
+			t.Fatalf("events out of order at %d: %d after %d", i, evs[i].Seq, evs[i-1].Seq)
+		}
+	}
+	if evs[len(evs)-1].Seq != k.evSeq {
+		t.Fatal("the newest event is missing")
+	}
+}

@@ -85,11 +85,12 @@ const maxEvents = 256
 func (k *Kernel) emit(e Event) {
 	k.evSeq++
 	e.Seq, e.TimeNs = k.evSeq, k.clockNs()
-	if len(k.events) == maxEvents {
-		copy(k.events, k.events[1:])
-		k.events = k.events[:maxEvents-1]
+	// A ring: once full, the oldest slot is overwritten in place.
+	if len(k.events) < maxEvents {
+		k.events = append(k.events, e)
+	} else {
+		k.events[(k.evSeq-1)%maxEvents] = e
 	}
-	k.events = append(k.events, e)
 	k.result.Switches += boolInt(e.Kind == EvSwitch)
 	k.result.IRQs += boolInt(e.Kind == EvIRQ)
 	if k.stop.until == e.Kind && k.stop.remaining > 0 {
@@ -105,8 +106,14 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// Events returns the most recent events, oldest first.
-func (k *Kernel) Events() []Event { return append([]Event(nil), k.events...) }
+// Events returns the most recent events (at most maxEvents), oldest first.
+func (k *Kernel) Events() []Event {
+	if len(k.events) < maxEvents {
+		return append([]Event(nil), k.events...)
+	}
+	start := int(k.evSeq % maxEvents) // the oldest slot
+	return append(append([]Event(nil), k.events[start:]...), k.events[:start]...)
+}
 
 // Stop says when a Run hands the CPU back to the front end.
 //
