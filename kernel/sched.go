@@ -5,7 +5,7 @@ import "fmt"
 // sprintf is fmt.Sprintf, short for the many messages built here.
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-// task returns the task an entity belongs to.
+// taskOfNext is the task pick_next_task chooses.
 func (k *Kernel) taskOfNext() *Task {
 	return k.rq.PickNext().Owner.(*Task)
 }

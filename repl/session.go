@@ -3,7 +3,6 @@ package repl
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -215,10 +214,4 @@ func (s *Session) requireRunning() error {
 		return usagef("the kernel has halted (%s); type reboot to boot a fresh one", why)
 	}
 	return nil
-}
-
-// isUsage reports whether err is bad input rather than a bug.
-func isUsage(err error) bool {
-	var u *UsageError
-	return errors.As(err, &u)
 }
