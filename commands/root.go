@@ -20,6 +20,7 @@ import (
 type globalOpts struct {
 	clock       string
 	hz          int
+	sched       string
 	mem         string
 	quiet       bool
 	color       string
@@ -35,7 +36,7 @@ func (g *globalOpts) kernelConfig() (kernel.Config, error) {
 	if g.hz < 1 {
 		return kernel.Config{}, fmt.Errorf("--hz %d: want 1-10000 (100, 250, 300 and 1000 are Linux's choices)", g.hz)
 	}
-	return kernel.Config{Clock: g.clock, HZ: g.hz, MemBytes: mem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
+	return kernel.Config{Clock: g.clock, HZ: g.hz, Sched: g.sched, MemBytes: mem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
 }
 
 // parseMem reads a size the way mem= does: 64M, 1G, 65536K, or bytes.
@@ -125,6 +126,7 @@ terminal, it reads stdin as a script.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.clock, "clock", "virtual", "kernel clock: virtual (deterministic) or real")
 	pf.IntVar(&g.hz, "hz", 100, "timer tick rate (HZ)")
+	pf.StringVar(&g.sched, "sched", "cfs", "scheduler of the fair class (cfs)")
 	pf.StringVar(&g.mem, "mem", "64M", "simulated RAM (mem=)")
 	pf.BoolVar(&g.quiet, "quiet", false, "boot quiet: console loglevel 4")
 	pf.StringVar(&g.color, "color", "auto", "color output: auto, always or never")

@@ -56,8 +56,8 @@ func (k *Kernel) Tasks() []TaskInfo {
 		out = append(out, TaskInfo{
 			PID: t.PID, TGID: t.TGID, PPID: ppid, Comm: t.Comm, State: t.State.Letter(),
 			Flags: t.Flags, Kthread: t.Kthread(), OnCPU: t == k.current,
-			Prio: t.Prio, StaticPrio: t.StaticPrio, NormalPrio: t.NormalPrio,
-			RTPriority: t.RTPriority, Policy: t.Policy, Nice: t.StaticPrio - 120,
+			Prio: t.se.Prio, StaticPrio: t.se.StaticPrio, NormalPrio: t.se.NormalPrio,
+			RTPriority: t.se.RTPriority, Policy: t.se.Policy, Nice: t.se.Nice(),
 			Nvcsw: t.Nvcsw, Nivcsw: t.Nivcsw, UtimeNs: t.Utime, StimeNs: t.Stime,
 			SumExecNs: t.se.SumExecRuntime, StartNs: t.StartTime, UID: t.Cred.UID,
 			HasMM: t.MM != nil,
@@ -127,8 +127,10 @@ func (k *Kernel) Status() Status {
 		Loglevel: int(k.con.Loglevel), RunQueue: []TaskRef{}, PendingIRQs: []int{}, Softirqs: []string{},
 	}
 	s.NOHZ.TickStopped = k.tickStopped
-	for _, e := range k.rq.Queue() {
-		s.RunQueue = append(s.RunQueue, k.ref(e.Owner.(*Task)))
+	for _, t := range k.sortedTasks() {
+		if t.se.OnRQ() {
+			s.RunQueue = append(s.RunQueue, k.ref(t))
+		}
 	}
 	p := k.irqs.Pending()
 	for i := 0; i < irq.NrIRQs; i++ {

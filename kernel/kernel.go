@@ -37,6 +37,8 @@ type Config struct {
 	Clock string
 	// HZ is the tick rate; 0 means 100.
 	HZ int
+	// Sched names the scheduler of the fair class; "" means "cfs".
+	Sched string
 	// MemBytes is the simulated RAM; 0 means 64 MiB.
 	MemBytes int64
 	// Quiet sets the console loglevel to 4, as the quiet boot option.
@@ -65,6 +67,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.HZ < 1 || c.HZ > 10000 {
 		return fmt.Errorf("hz %d: want 1-10000 (100, 250, 300 and 1000 are Linux's choices)", c.HZ)
+	}
+	if c.Sched == "" {
+		c.Sched = "cfs"
+	}
+	if _, ok := sched.Schedulers[c.Sched]; !ok {
+		return fmt.Errorf("sched %q: want cfs", c.Sched)
 	}
 	if c.MemBytes == 0 {
 		c.MemBytes = 64 << 20
@@ -189,7 +197,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	k.idle.PID, k.idle.TGID = 0, 0
 	k.nextPID = 1
 	k.current = k.idle
-	k.rq = sched.NewRunQueue(cfg.HZ, &k.idle.se)
+	k.rq, _ = sched.NewRunQueue(cfg.HZ, &k.idle.se, cfg.Sched)
 	k.cpu.SetCurrent(k.idle.thread)
 	res := k.Run(Stop{})
 	if res.Reason == StopHalted {

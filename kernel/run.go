@@ -32,6 +32,8 @@ type SwitchEvent struct {
 	Next      TaskRef `json:"next"`
 	PrevState string  `json:"prev_state"` // R: preempted or yielded; S, D: blocked; X: exited
 	Why       string  `json:"why"`
+	// Pick is the class's reason for choosing next.
+	Pick string `json:"pick"`
 }
 
 // IRQEvent is an interrupt serviced at a delivery point.

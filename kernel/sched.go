@@ -1,20 +1,21 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+
+	"kplay/sched"
+)
 
 // sprintf is fmt.Sprintf, short for the many messages built here.
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-// taskOfNext is the task pick_next_task chooses.
-func (k *Kernel) taskOfNext() *Task {
-	return k.rq.PickNext().Owner.(*Task)
-}
-
 // wakeUpNewTask makes a new task runnable (wake_up_new_task).
 func (k *Kernel) wakeUpNewTask(t *Task) {
 	t.State = TaskRunning
-	if k.rq.Enqueue(&t.se, &k.current.se) {
+	k.rq.Update(k.clockNs())
+	if k.rq.WakeUpNew(&t.se) {
 		k.needResched = true
+		k.switchWhy = sprintf("wakeup preemption: new task %s[%d] preempts %s[%d]", t.Comm, t.PID, k.current.Comm, k.current.PID)
 	}
 }
 
@@ -25,9 +26,10 @@ func (k *Kernel) wakeUpProcess(t *Task) bool {
 		return false
 	}
 	t.State = TaskRunning
-	if k.rq.Enqueue(&t.se, &k.current.se) {
+	k.rq.Update(k.clockNs())
+	if k.rq.Enqueue(&t.se, sched.EnqueueWakeup) && !k.needResched {
 		k.needResched = true
-		k.switchWhy = sprintf("wakeup of %s[%d] preempts %s", t.Comm, t.PID, k.current.Comm)
+		k.switchWhy = sprintf("wakeup preemption: %s[%d] woke and preempts %s[%d]", t.Comm, t.PID, k.current.Comm, k.current.PID)
 	}
 	return true
 }
@@ -54,10 +56,12 @@ func (k *Kernel) schedule() {
 	prev := k.current
 	k.needResched = false
 	blocked := prev.State != TaskRunning
+	k.rq.Update(k.clockNs())
 	if blocked {
-		k.rq.Dequeue(&prev.se)
+		k.rq.Dequeue(&prev.se, sched.DequeueSleep)
 	}
-	next := k.taskOfNext()
+	nextSE, pick := k.rq.Schedule(&prev.se)
+	next := nextSE.Owner.(*Task)
 	why := k.switchWhy
 	k.switchWhy = ""
 	if next == prev {
@@ -68,9 +72,6 @@ func (k *Kernel) schedule() {
 	} else {
 		prev.Nivcsw++
 	}
-	now := k.clockNs()
-	prev.se.SumExecRuntime += now - prev.se.ExecStart
-	next.se.ExecStart = now
 	if prev == k.idle {
 		why = sprintf("%s[%d] is runnable and the CPU was idle", next.Comm, next.PID)
 	} else if why == "" {
@@ -81,7 +82,7 @@ func (k *Kernel) schedule() {
 		}
 	}
 	k.emit(Event{Kind: EvSwitch, Switch: &SwitchEvent{
-		Prev: k.ref(prev), Next: k.ref(next), PrevState: prev.State.Letter(), Why: why,
+		Prev: k.ref(prev), Next: k.ref(next), PrevState: prev.State.Letter(), Why: why, Pick: pick,
 	}})
 	if next.Kthread() && next.ActiveMM == nil {
 		next.ActiveMM = prev.ActiveMM // lazy TLB: borrow the previous mm

@@ -60,13 +60,14 @@ func sysUname(k *Kernel, t *Task, a *[6]uint64) int64 {
 	return 0
 }
 
-// sysSchedYield implements Linux syscall sched_yield(2): the caller goes
-// behind every other runnable task. It always succeeds.
+// sysSchedYield implements Linux syscall sched_yield(2): the class
+// moves the caller back (behind its rt priority, or as CFS's skip buddy)
+// and the scheduler runs. It always succeeds.
 func sysSchedYield(k *Kernel, t *Task, _ *[6]uint64) int64 {
-	if k.rq.Yield(&t.se) {
-		k.switchWhy = "sched_yield"
-		k.schedule()
-	}
+	k.rq.Update(k.clockNs())
+	k.rq.Yield()
+	k.switchWhy = "yield"
+	k.schedule()
 	return 0
 }
 

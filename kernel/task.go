@@ -49,15 +49,6 @@ const (
 	pfKthread = 0x00200000 // PF_KTHREAD
 )
 
-// Scheduling policies (SCHED_*).
-const (
-	SchedNormal = 0
-	SchedFIFO   = 1
-	SchedRR     = 2
-	SchedBatch  = 3
-	SchedIdle   = 5
-)
-
 // Cred is a task's credentials (struct cred).
 type Cred struct {
 	UID, GID, EUID, EGID, SUID, SGID, FSUID, FSGID int
@@ -102,12 +93,8 @@ type Task struct {
 	Parent   *Task
 	Children []*Task
 
-	Prio       int
-	StaticPrio int
-	NormalPrio int
-	RTPriority int
-	Policy     int
-
+	// se holds the scheduling fields: policy, prio, static_prio,
+	// normal_prio, rt_priority, the load weight and vruntime.
 	se sched.Entity
 
 	// MM is the user address space; nil for kernel threads. ActiveMM is
@@ -150,7 +137,6 @@ func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
 func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
 	t := &Task{
 		PID: k.nextPID, Comm: comm, Flags: flags, Parent: parent,
-		Prio: 120, StaticPrio: 120, NormalPrio: 120, Policy: SchedNormal,
 		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
 	}
 	t.TGID = t.PID
@@ -160,6 +146,14 @@ func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Tas
 		t.Cred = getCred(parent.Cred)
 	}
 	t.se.Owner = t
+	if k.rq != nil {
+		// sched_fork: the child inherits its parent's policy and nice.
+		policy, nice, rtprio := sched.Normal, 0, 0
+		if parent != nil && parent != k.idle {
+			policy, nice, rtprio = parent.se.Policy, parent.se.Nice(), parent.se.RTPriority
+		}
+		k.rq.Init(&t.se, policy, nice, rtprio)
+	}
 	k.tasks[t.PID] = t
 	t.thread = k.cpu.NewThread(comm, t, func(*arch.Thread) {
 		k.finishTaskSwitch()

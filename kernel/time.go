@@ -69,7 +69,8 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 		} else {
 			k.current.Utime += k.tickNs
 		}
-		if k.rq.Tick(&k.current.se) {
+		k.rq.Update(k.clockNs())
+		if k.rq.Tick() {
 			k.needResched = true
 			k.switchWhy = "preempted: timeslice used up (tick)"
 		}

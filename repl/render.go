@@ -78,9 +78,10 @@ func (s *Session) eventLine(e kernel.Event) string {
 	switch e.Kind {
 	case kernel.EvSwitch:
 		sw := e.Switch
-		return fmt.Sprintf("%s %s %s (%s) -> %s: %s\n%s   switch_to: up(%s.sem); down(%s.sem)",
+		pad := strings.Repeat(" ", len(ts))
+		return fmt.Sprintf("%s %s %s (%s) -> %s: %s\n%s   pick: %s\n%s   switch_to: up(%s.sem); down(%s.sem)",
 			ts, s.cyan.Sprint("switch"), ref(sw.Prev), sw.PrevState, ref(sw.Next), sw.Why,
-			strings.Repeat(" ", len(ts)), sw.Next.Comm, sw.Prev.Comm)
+			pad, sw.Pick, pad, sw.Next.Comm, sw.Prev.Comm)
 	case kernel.EvIRQ:
 		q := e.IRQ
 		name := q.Name

@@ -136,6 +136,7 @@ func TestStepSwitchShowsTheHandOff(t *testing.T) {
 	s, out := newSession(t)
 	got := run(t, s, out, "step switch")
 	want := "[    1.040000] switch swapper/0[0] (R) -> kworker/0:0[4]: kworker/0:0[4] is runnable and the CPU was idle\n" +
+		"                 pick: leftmost vruntime 7.999997 ms of 1 runnable\n" +
 		"                 switch_to: up(kworker/0:0.sem); down(swapper/0.sem)\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
