@@ -132,3 +132,17 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 	}
 	return string(out), false, nil
 }
+
+// Dup copies the address space for fork (dup_mmap): every area and its
+// contents. The copy is eager; copy-on-write comes with the page
+// allocator.
+func (as *AddrSpace) Dup() *AddrSpace {
+	c := &AddrSpace{alloc: as.alloc}
+	for _, v := range as.vmas {
+		nv := *v
+		nv.data = as.alloc(len(v.data))
+		copy(nv.data, v.data)
+		c.vmas = append(c.vmas, &nv)
+	}
+	return c
+}

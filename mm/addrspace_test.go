@@ -86,3 +86,23 @@ func TestMapRefusesOverlapAndMisalignment(t *testing.T) {
 		t.Fatal("Find matched past the end")
 	}
 }
+
+func TestDupCopiesContentsIndependently(t *testing.T) {
+	as := newAS(t)
+	if _, err := as.CopyToUser(0x10000, []byte("parent")); err != nil {
+		t.Fatal(err)
+	}
+	c := as.Dup()
+	if _, err := c.CopyToUser(0x10000, []byte("child!")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	as.CopyFromUser(b, 0x10000)
+	if string(b) != "parent" {
+		t.Fatalf("the parent sees %q after the child wrote", b)
+	}
+	c.CopyFromUser(b, 0x10000)
+	if string(b) != "child!" || len(c.VMAs()) != len(as.VMAs()) {
+		t.Fatalf("child %q, %d areas", b, len(c.VMAs()))
+	}
+}
