@@ -117,6 +117,7 @@ type Kernel struct {
 	workList          []*work
 	vmstatWork        *delayedWork
 	nsyscalld         int
+	nrForks           uint64       // processes created since boot (/proc/stat)
 	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
 	userTimers        []*userTimer // timers added from the front end, in order
 

@@ -145,6 +145,7 @@ const (
 	StopInterrupted = "interrupted" // RequestPark (Ctrl-C, an inspection)
 	StopHalted      = "halted"      // the kernel panicked or powered off
 	StopStalled     = "stalled"     // nothing can ever happen: no timer armed
+	StopReady       = "ready"       // the condition holds while user tasks still run
 )
 
 // RunResult reports a Run.

@@ -88,7 +88,7 @@ func (k *Kernel) schedule() {
 		next.ActiveMM = prev.ActiveMM // lazy TLB: borrow the previous mm
 	}
 	k.current = next
-	if prev.State == ExitDead {
+	if prev.State == ExitDead || prev.State == ExitZombie {
 		k.cpu.ExitTo(next.thread)
 	}
 	k.cpu.SwitchTo(prev.thread, next.thread)

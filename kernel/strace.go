@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"kplay/kernel/abi"
+	"kplay/sched"
 )
 
 // SyscallRecord is one system call as strace sees it: the arguments decoded
@@ -18,6 +19,7 @@ type SyscallRecord struct {
 	NArgs    int       `json:"-"`
 	ArgText  []string  `json:"args"`
 	Ret      int64     `json:"ret"`
+	RetNote  string    `json:"ret_note,omitempty"` // strace's decoding of the value: "(SCHED_FIFO)"
 	NoReturn bool      `json:"no_return,omitempty"`
 	Path     Path      `json:"path"`
 	Task     TaskRef   `json:"task"`
@@ -37,6 +39,9 @@ func (r *SyscallRecord) String() string {
 	ret := "?"
 	if !r.NoReturn {
 		ret = abi.FormatReturn(r.Ret)
+		if r.RetNote != "" && r.Ret >= 0 {
+			ret += " " + r.RetNote
+		}
 	}
 	call := fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", "))
 	// strace aligns the result at column 40 (its -a default), or leaves
@@ -61,6 +66,10 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 		}
 		return
 	}
+	if def.straceEntry != nil {
+		def.straceEntry(k, t, r)
+		return
+	}
 	r.ArgText = make([]string, len(def.args))
 	for i, kind := range def.args {
 		a := r.Args[i]
@@ -69,7 +78,7 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = fmt.Sprint(int32(a))
 		case argUint:
 			r.ArgText[i] = fmt.Sprint(a)
-		case argPtr, argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo:
+		case argPtr, argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut:
 			r.ArgText[i] = fmtPtr(a)
 		case argBufCount:
 			r.ArgText[i] = k.straceBuf(t, a, r.Args[i+1])
@@ -77,6 +86,16 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = k.straceTimespec(t, a)
 		case argUint32:
 			r.ArgText[i] = fmt.Sprint(uint32(a))
+		case argSignal:
+			r.ArgText[i] = straceSignal(int(int32(a)))
+		case argWaitOptions:
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames)
+		case argPrioWhich:
+			r.ArgText[i] = straceEnum(int(int32(a)), []string{"PRIO_PROCESS", "PRIO_PGRP", "PRIO_USER"}, "PRIO_???")
+		case argSchedPolicy:
+			r.ArgText[i] = stracePolicy(int(int32(a)))
+		case argSchedParamIn:
+			r.ArgText[i] = k.straceSchedParam(t, a)
 		case argClockID:
 			if name, ok := clockNames[uint64(uint32(a))]; ok {
 				r.ArgText[i] = name
@@ -104,9 +123,19 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 	if !implemented {
 		return
 	}
+	if def.retPolicy && r.Ret >= 0 {
+		r.RetNote = "(" + stracePolicy(int(r.Ret)) + ")"
+	}
 	for i, kind := range def.args {
 		a := r.Args[i]
 		switch {
+		case kind == argWaitStatus && r.Ret > 0 && a != 0:
+			var b [4]byte
+			if n, _ := k.copyFromUser(t, b[:], a); n == 4 {
+				r.ArgText[i] = "[" + straceWaitStatus(int(binary.LittleEndian.Uint32(b[:]))) + "]"
+			}
+		case kind == argSchedParamOut && r.Ret == 0:
+			r.ArgText[i] = k.straceSchedParam(t, a)
 		case kind == argTimespecOut && r.Ret == 0:
 			r.ArgText[i] = k.straceTimespec(t, a)
 		case kind == argTms && r.Ret >= -4095 && r.Errno() == 0 && a != 0:
@@ -181,4 +210,129 @@ func cstr(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// straceSignal prints a signal number as strace does: SIGTERM, or 0.
+func straceSignal(sig int) string {
+	if sig == 0 {
+		return "0"
+	}
+	if sig < 0 || sig > abi.NSIG {
+		return fmt.Sprint(sig)
+	}
+	return abi.SignalName(sig)
+}
+
+var waitOptionNames = []flagName{
+	{wNohang, "WNOHANG"}, {wUntraced, "WUNTRACED"}, {wContinued, "WCONTINUED"},
+	{wNothread, "__WNOTHREAD"}, {wAll, "__WALL"}, {wClone, "__WCLONE"},
+}
+
+var cloneFlagNames = []flagName{
+	{cloneVM, "CLONE_VM"}, {cloneFS, "CLONE_FS"}, {cloneFiles, "CLONE_FILES"},
+	{cloneSighand, "CLONE_SIGHAND"}, {clonePidfd, "CLONE_PIDFD"}, {clonePtrace, "CLONE_PTRACE"},
+	{cloneVfork, "CLONE_VFORK"}, {cloneParent, "CLONE_PARENT"}, {cloneThread, "CLONE_THREAD"},
+	{cloneNewns, "CLONE_NEWNS"}, {cloneSysvsem, "CLONE_SYSVSEM"}, {cloneSettls, "CLONE_SETTLS"},
+	{cloneParentSettid, "CLONE_PARENT_SETTID"}, {cloneChildCleartid, "CLONE_CHILD_CLEARTID"},
+	{cloneDetached, "CLONE_DETACHED"}, {cloneUntraced, "CLONE_UNTRACED"},
+	{cloneChildSettid, "CLONE_CHILD_SETTID"},
+}
+
+type flagName struct {
+	bit  uint64
+	name string
+}
+
+// straceFlags prints a flag set as A|B|0x40, or 0.
+func straceFlags(v uint64, names []flagName) string {
+	var parts []string
+	for _, f := range names {
+		if v&f.bit != 0 {
+			parts = append(parts, f.name)
+			v &^= f.bit
+		}
+	}
+	if v != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", v))
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}
+
+func straceEnum(v int, names []string, unknown string) string {
+	if v >= 0 && v < len(names) {
+		return names[v]
+	}
+	return fmt.Sprintf("%#x /* %s */", v, unknown)
+}
+
+// stracePolicy prints a scheduling policy: SCHED_FIFO, with
+// |SCHED_RESET_ON_FORK.
+func stracePolicy(p int) string {
+	s := ""
+	if p&schedResetOnFork != 0 {
+		s, p = "|SCHED_RESET_ON_FORK", p&^schedResetOnFork
+	}
+	name := sched.PolicyName(p)
+	if name == "?" {
+		return fmt.Sprintf("%#x /* SCHED_??? */", p) + s
+	}
+	return name + s
+}
+
+// straceSchedParam prints struct sched_param as [prio].
+func (k *Kernel) straceSchedParam(t *Task, addr uint64) string {
+	var b [4]byte
+	if addr == 0 {
+		return "NULL"
+	}
+	if n, _ := k.copyFromUser(t, b[:], addr); n != 4 {
+		return fmtPtr(addr)
+	}
+	return fmt.Sprintf("[%d]", int32(binary.LittleEndian.Uint32(b[:])))
+}
+
+// straceWaitStatus prints a wait status with the W* macros, as strace
+// does.
+func straceWaitStatus(s int) string {
+	switch {
+	case s&0x7f == 0: // WIFEXITED
+		return fmt.Sprintf("{WIFEXITED(s) && WEXITSTATUS(s) == %d}", (s>>8)&0xff)
+	case s == 0xffff:
+		return "{WIFCONTINUED(s)}"
+	case s&0xff == 0x7f: // WIFSTOPPED
+		return fmt.Sprintf("{WIFSTOPPED(s) && WSTOPSIG(s) == %s}", straceSignal((s>>8)&0xff))
+	}
+	out := fmt.Sprintf("{WIFSIGNALED(s) && WTERMSIG(s) == %s", straceSignal(s&0x7f))
+	if s&0x80 != 0 {
+		out += " && WCOREDUMP(s)"
+	}
+	return out + "}"
+}
+
+// straceClone prints clone's arguments by name, as strace does on x86-64:
+// child_stack, flags, then parent_tid, child_tidptr and tls when the
+// flags use them.
+func straceClone(k *Kernel, t *Task, r *SyscallRecord) {
+	a := r.Args
+	flags := straceFlags(a[0]&^csignal, cloneFlagNames)
+	if sig := int(a[0] & csignal); sig != 0 {
+		if a[0]&^csignal == 0 {
+			flags = straceSignal(sig)
+		} else {
+			flags += "|" + straceSignal(sig)
+		}
+	}
+	r.ArgText = []string{"child_stack=" + fmtPtr(a[1]), "flags=" + flags}
+	if a[0]&cloneParentSettid != 0 {
+		r.ArgText = append(r.ArgText, "parent_tid="+fmtPtr(a[2]))
+	}
+	if a[0]&(cloneChildSettid|cloneChildCleartid) != 0 {
+		r.ArgText = append(r.ArgText, "child_tidptr="+fmtPtr(a[3]))
+	}
+	if a[0]&cloneSettls != 0 {
+		r.ArgText = append(r.ArgText, "tls="+fmtPtr(a[4]))
+	}
 }

@@ -105,17 +105,23 @@ func (k *Kernel) scheduleTimeout(timeout uint64, why string) uint64 {
 // sleepNs puts the current task to sleep for ns, as the 2.6 nanosleep did:
 // timespec_to_jiffies rounded up, plus one tick so that the sleep is never
 // shorter than asked (the current tick is already partly over). A wakeup
-// that is not the timeout goes back to sleep for what is left, as
-// do_nanosleep loops: without signals nothing may cut a sleep short.
-func (k *Kernel) sleepNs(ns int64, why string) {
+// that is not the timeout goes back to sleep until the same expiry, as
+// do_nanosleep loops and a restarted call does after a stop; only a fatal
+// signal cuts the sleep short, and then sleepNs reports true.
+func (k *Kernel) sleepNs(ns int64, why string) (interrupted bool) {
 	if ns <= 0 {
-		return
+		return false
 	}
-	left := k.nsToJiffies(ns) + 1
-	for left > 0 {
-		k.current.State = TaskInterruptible
-		left = k.scheduleTimeout(left, why)
+	t := k.current
+	expire := k.jiffies + k.nsToJiffies(ns) + 1
+	for timers.TimeBefore(k.jiffies, expire) {
+		t.State = TaskInterruptible
+		k.scheduleTimeout(expire-k.jiffies, why)
+		if timers.TimeBefore(k.jiffies, expire) && k.interruptedSleep(t) {
+			return true
+		}
 	}
+	return false
 }
 
 // timespecNs converts a valid timespec to ns, saturating instead of
@@ -137,7 +143,9 @@ func sysNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if !ts.valid() {
 		return -int64(abi.EINVAL)
 	}
-	k.sleepNs(timespecNs(ts), "nanosleep")
+	if k.sleepNs(timespecNs(ts), "nanosleep") {
+		return -int64(abi.EINTR)
+	}
 	return 0
 }
 
@@ -176,7 +184,9 @@ func sysClockNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 		now, _ := k.clockNow(a[0])
 		ns -= now
 	}
-	k.sleepNs(ns, "clock_nanosleep")
+	if k.sleepNs(ns, "clock_nanosleep") {
+		return -int64(abi.EINTR)
+	}
 	return 0
 }
 
@@ -195,9 +205,8 @@ func sysAlarm(k *Kernel, t *Task, a *[6]uint64) int64 {
 		t.alarm.timer.Name = "it_real_fn"
 		t.alarm.timer.Owner = sprintf("%s[%d]", t.Comm, t.PID)
 		t.alarm.timer.Function = func(*timers.TimerList) {
-			// SIGALRM: kept pending on the task until signals exist.
-			t.pendingSignals |= 1 << (sigalrm - 1)
 			k.printk(7, "alarm: SIGALRM for %s[%d]", t.Comm, t.PID)
+			k.sendSignal(t, abi.SIGALRM)
 		}
 	}
 	var old int64
@@ -216,9 +225,6 @@ func sysAlarm(k *Kernel, t *Task, a *[6]uint64) int64 {
 	return old
 }
 
-// SIGALRM's number on x86-64.
-const sigalrm = 14
-
 // userHZ is USER_HZ, the unit of clock_t.
 const userHZ = 100
 
@@ -236,7 +242,8 @@ func sysTimes(k *Kernel, t *Task, a *[6]uint64) int64 {
 		var b [32]byte
 		binary.LittleEndian.PutUint64(b[0:], nsToClockT(t.Utime))
 		binary.LittleEndian.PutUint64(b[8:], nsToClockT(t.Stime))
-		// cutime, cstime: no children have been waited for yet.
+		binary.LittleEndian.PutUint64(b[16:], nsToClockT(t.Cutime))
+		binary.LittleEndian.PutUint64(b[24:], nsToClockT(t.Cstime))
 		if err := k.copyToUser(t, a[0], b[:]); err != 0 {
 			return -int64(err)
 		}

@@ -14,19 +14,27 @@ type sysFunc func(k *Kernel, t *Task, a *[6]uint64) int64
 type argKind int
 
 const (
-	argInt         argKind = iota // signed decimal
-	argUint                       // unsigned decimal (size_t)
-	argPtr                        // hex, or NULL
-	argBufOut                     // a buffer written by the call; shown as its pointer
-	argBufCount                   // a buffer read by the call, of the length in the next argument
-	argUtsname                    // struct new_utsname *, filled by the call
-	argTimespecIn                 // const struct timespec *
-	argTimespecOut                // struct timespec *, filled on success
-	argClockID                    // clockid_t
-	argClockFlags                 // 0 or TIMER_ABSTIME
-	argTms                        // struct tms *, filled by the call
-	argSysinfo                    // struct sysinfo *, filled by the call
-	argUint32                     // unsigned int
+	argInt           argKind = iota // signed decimal
+	argUint                         // unsigned decimal (size_t)
+	argPtr                          // hex, or NULL
+	argBufOut                       // a buffer written by the call; shown as its pointer
+	argBufCount                     // a buffer read by the call, of the length in the next argument
+	argUtsname                      // struct new_utsname *, filled by the call
+	argTimespecIn                   // const struct timespec *
+	argTimespecOut                  // struct timespec *, filled on success
+	argClockID                      // clockid_t
+	argClockFlags                   // 0 or TIMER_ABSTIME
+	argTms                          // struct tms *, filled by the call
+	argSysinfo                      // struct sysinfo *, filled by the call
+	argUint32                       // unsigned int
+	argSignal                       // a signal number: SIGTERM
+	argWaitStatus                   // int *wstatus, filled when a child is reported
+	argWaitOptions                  // WNOHANG|WUNTRACED...
+	argPrioWhich                    // PRIO_PROCESS, PRIO_PGRP, PRIO_USER
+	argSchedPolicy                  // SCHED_FIFO...
+	argSchedParamIn                 // const struct sched_param *
+	argSchedParamOut                // struct sched_param *, filled by the call
+	argCloneFlags                   // clone's flags, with the exit signal
 )
 
 // syscallDef is one entry of the system call table.
@@ -35,6 +43,11 @@ type syscallDef struct {
 	args []argKind
 	// noReturn calls (exit) never come back to their caller.
 	noReturn bool
+	// retPolicy: strace names the returned policy (sched_getscheduler).
+	retPolicy bool
+	// straceEntry, if set, prints the arguments instead of args (clone
+	// prints them by name and not in register order).
+	straceEntry func(k *Kernel, t *Task, r *SyscallRecord)
 }
 
 // syscallTable is indexed by x86-64 system call number (arch/x86/entry/
@@ -45,24 +58,38 @@ var syscallTable map[int]syscallDef
 
 func init() {
 	syscallTable = map[int]syscallDef{
-		int(abi.SysWrite):      {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
-		int(abi.SysSchedYield): {fn: sysSchedYield},
-		int(abi.SysGetpid):     {fn: sysGetpid},
-		int(abi.SysExit):       {fn: sysExit, args: []argKind{argInt}, noReturn: true},
-		int(abi.SysUname):      {fn: sysUname, args: []argKind{argUtsname}},
-		int(abi.SysGetuid):     {fn: sysGetuid},
-		int(abi.SysGetgid):     {fn: sysGetgid},
-		int(abi.SysGeteuid):    {fn: sysGeteuid},
-		int(abi.SysGetegid):    {fn: sysGetegid},
-		int(abi.SysGetppid):    {fn: sysGetppid},
-		int(abi.SysGettid):     {fn: sysGettid},
-		int(abi.SysExitGroup):  {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
-		nr("nanosleep"):        {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}},
-		nr("clock_gettime"):    {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut}},
-		nr("clock_nanosleep"):  {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}},
-		nr("alarm"):            {fn: sysAlarm, args: []argKind{argUint32}},
-		nr("times"):            {fn: sysTimes, args: []argKind{argTms}},
-		nr("sysinfo"):          {fn: sysSysinfo, args: []argKind{argSysinfo}},
+		int(abi.SysWrite):            {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
+		int(abi.SysSchedYield):       {fn: sysSchedYield},
+		int(abi.SysGetpid):           {fn: sysGetpid},
+		int(abi.SysExit):             {fn: sysExit, args: []argKind{argInt}, noReturn: true},
+		int(abi.SysUname):            {fn: sysUname, args: []argKind{argUtsname}},
+		int(abi.SysGetuid):           {fn: sysGetuid},
+		int(abi.SysGetgid):           {fn: sysGetgid},
+		int(abi.SysGeteuid):          {fn: sysGeteuid},
+		int(abi.SysGetegid):          {fn: sysGetegid},
+		int(abi.SysGetppid):          {fn: sysGetppid},
+		int(abi.SysGettid):           {fn: sysGettid},
+		int(abi.SysExitGroup):        {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
+		nr("nanosleep"):              {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}},
+		nr("clock_gettime"):          {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut}},
+		nr("clock_nanosleep"):        {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}},
+		nr("alarm"):                  {fn: sysAlarm, args: []argKind{argUint32}},
+		nr("times"):                  {fn: sysTimes, args: []argKind{argTms}},
+		nr("sysinfo"):                {fn: sysSysinfo, args: []argKind{argSysinfo}},
+		nr("fork"):                   {fn: sysFork},
+		nr("vfork"):                  {fn: sysVfork},
+		nr("clone"):                  {fn: sysClone, args: []argKind{argCloneFlags, argPtr, argPtr, argPtr, argPtr}, straceEntry: straceClone},
+		nr("wait4"):                  {fn: sysWait4, args: []argKind{argInt, argWaitStatus, argWaitOptions, argPtr}},
+		nr("kill"):                   {fn: sysKill, args: []argKind{argInt, argSignal}},
+		nr("getpriority"):            {fn: sysGetpriority, args: []argKind{argPrioWhich, argInt}},
+		nr("setpriority"):            {fn: sysSetpriority, args: []argKind{argPrioWhich, argInt, argInt}},
+		nr("sched_setparam"):         {fn: sysSchedSetparam, args: []argKind{argInt, argSchedParamIn}},
+		nr("sched_getparam"):         {fn: sysSchedGetparam, args: []argKind{argInt, argSchedParamOut}},
+		nr("sched_setscheduler"):     {fn: sysSchedSetscheduler, args: []argKind{argInt, argSchedPolicy, argSchedParamIn}},
+		nr("sched_getscheduler"):     {fn: sysSchedGetscheduler, args: []argKind{argInt}, retPolicy: true},
+		nr("sched_get_priority_max"): {fn: sysSchedGetPriorityMax, args: []argKind{argSchedPolicy}},
+		nr("sched_get_priority_min"): {fn: sysSchedGetPriorityMin, args: []argKind{argSchedPolicy}},
+		nr("sched_rr_get_interval"):  {fn: sysSchedRrGetInterval, args: []argKind{argInt, argTimespecOut}},
 	}
 }
 

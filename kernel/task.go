@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"kplay/kernel/arch"
+	"kplay/kernel/prog"
 	"kplay/mm"
 	"kplay/sched"
 )
@@ -106,10 +107,36 @@ type Task struct {
 	Cred  *Cred
 	Files *FilesStruct
 
-	Nvcsw, Nivcsw uint64 // voluntary / involuntary context switches
-	Utime, Stime  int64  // ns
-	StartTime     int64  // ns since boot
-	ExitCode      int
+	Nvcsw, Nivcsw  uint64 // voluntary / involuntary context switches
+	Utime, Stime   int64  // ns
+	Cutime, Cstime int64  // ns of children waited for
+	StartTime      int64  // ns since boot
+	// ExitCode is the wait status: exit code << 8, or the killing signal.
+	ExitCode int
+	// PGID is the process group (kill(0), kill(-pgid), wait4(0)).
+	PGID int
+
+	// prog is the program a user task runs (its "executable").
+	prog *prog.Program
+	// forkBody is what the child of the next fork runs.
+	forkBody []prog.Stmt
+	// exitSignal is sent to the parent at exit: SIGCHLD, or -1 for a
+	// thread.
+	exitSignal int
+	// vforkParent sleeps until this vfork child exits.
+	vforkParent *Task
+	// reapByInit: init, the REPL's shell, reaps this child as soon as it
+	// exits (a spawned job, or an orphan).
+	reapByInit bool
+	// Group stop and wait4 reporting (signal->group_stop_count,
+	// exit_code of a stopped child).
+	groupStop     bool
+	stopSig       int
+	waitReport    int
+	inWait        bool
+	groupExitCode int
+	// inKernel counts nested system calls: ticks during one are system time.
+	inKernel int
 
 	thread *arch.Thread
 	fn     func(t *Task)
@@ -232,54 +259,4 @@ func (k *Kernel) kthreadd(self *Task) {
 		}
 		k.sleepOn(TaskInterruptible, "kthreadd: nothing to create")
 	}
-}
-
-// reparent moves t's children to init, as forget_original_parent does.
-func (k *Kernel) reparent(t *Task) {
-	for _, c := range t.Children {
-		c.Parent = k.initTsk
-		k.initTsk.Children = append(k.initTsk.Children, c)
-	}
-	t.Children = nil
-}
-
-// unlink removes t from its parent's children and the task table.
-func (k *Kernel) unlink(t *Task) {
-	if p := t.Parent; p != nil {
-		for i, c := range p.Children {
-			if c == t {
-				p.Children = append(p.Children[:i], p.Children[i+1:]...)
-				break
-			}
-		}
-	}
-	delete(k.tasks, t.PID)
-}
-
-// doExit ends the current task (do_exit). Killing init or the idle task
-// panics the kernel, as in Linux. It does not return.
-func (k *Kernel) doExit(t *Task, code int) {
-	if t == k.idle {
-		k.panic("Attempted to kill the idle task!")
-	}
-	if t == k.initTsk {
-		k.panic(sprintf("Attempted to kill init! exitcode=0x%08x", code))
-	}
-	t.Flags |= pfExiting
-	t.ExitCode = code
-	if t.req != nil {
-		t.req.finish(0, true)
-		t.req = nil
-	}
-	if isSyscalld(t) {
-		k.ensureSyscalld(t)
-	}
-	k.reparent(t)
-	// Kernel threads are reaped at once by kthreadd; there are no user
-	// processes but init yet, so nobody waits for a zombie.
-	t.State = ExitDead
-	k.unlink(t)
-	k.switchWhy = "exit"
-	k.schedule()
-	panic("doExit: a dead task was scheduled again")
 }

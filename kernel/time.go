@@ -64,7 +64,7 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 	k.nohz.LastTickNs = k.clockNs()
 	// account_process_tick: a whole tick to whoever was interrupted.
 	if k.current != k.idle {
-		if k.current.Kthread() {
+		if k.current.Kthread() || k.current.inKernel > 0 {
 			k.current.Stime += k.tickNs
 		} else {
 			k.current.Utime += k.tickNs
@@ -150,6 +150,18 @@ func (k *Kernel) nohzIdleExit() {
 	}
 }
 
+// nohzRestartTick restarts a stopped tick when the CPU leaves idle to run a
+// task (tick_nohz_restart_sched_tick): a task woken by an interrupt other
+// than the tick, or by the front end, must still be ticked.
+func (k *Kernel) nohzRestartTick() {
+	if !k.tickStopped {
+		return
+	}
+	k.updateJiffies(k.host.Time())
+	k.tickStopped = false
+	k.armNextTick()
+}
+
 // idleLoop is swapper/0's loop (do_idle): service interrupts, run whatever
 // became runnable, and otherwise stop the tick and let time pass until the
 // next event or the end of the run budget.
@@ -158,6 +170,7 @@ func (k *Kernel) idleLoop() {
 		k.deliverIRQs()
 		k.maybePark() // a step that stops at an irq or tick stops here
 		if k.needResched || k.rq.NrRunning() > 0 {
+			k.nohzRestartTick()
 			k.schedule()
 			continue
 		}

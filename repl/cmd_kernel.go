@@ -225,49 +225,6 @@ any Oops halts the machine instead.`,
 	},
 }
 
-var psCmd = &Command{
-	Names:   []string{"ps"},
-	Group:   "Inspection",
-	Usage:   "ps [--json]",
-	Summary: "List the tasks (task_struct), kernel threads in brackets.",
-	Help: `
-Columns as ps -eo pid,ppid,stat,ni,nvcsw,nivcsw,time,comm: S is the state
-letter (R running or runnable, S sleeping, D uninterruptible, T stopped,
-Z zombie), NVCSW and NIVCSW count voluntary and involuntary context
-switches, TIME the CPU time. The task on the CPU is marked with *.`,
-	SeeAlso: []string{"status", "step switch"},
-	MaxArgs: 0,
-	Flags:   jsonFlag,
-	Run: func(s *Session, inv *Invocation) error {
-		tasks := s.K.Tasks()
-		if inv.wantJSON() {
-			return printJSON(inv.Out, tasks)
-		}
-		var rows [][]string
-		for _, t := range tasks {
-			st := t.State
-			switch st {
-			case "R":
-				st = s.green.Sprint(st)
-			case "D":
-				st = s.yellow.Sprint(st)
-			case "Z", "X":
-				st = s.red.Sprint(st)
-			}
-			cpu := ""
-			if t.OnCPU {
-				cpu = "*"
-			}
-			rows = append(rows, []string{
-				strconv.Itoa(t.PID), strconv.Itoa(t.PPID), st, strconv.Itoa(t.Nice),
-				strconv.FormatUint(t.Nvcsw, 10), strconv.FormatUint(t.Nivcsw, 10),
-				cputime(t.UtimeNs + t.StimeNs), cpu, taskName(t.Comm, t.Kthread),
-			})
-		}
-		return RenderTable(inv.Out, []string{"PID", "PPID", "S", "NI", "NVCSW", "NIVCSW", "TIME", "CPU", "COMMAND"}, rows, 0, 1, 3, 4, 5)
-	},
-}
-
 var statusCmd = &Command{
 	Names:   []string{"status", "st"},
 	Group:   "Inspection",

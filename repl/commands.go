@@ -30,6 +30,8 @@ type Command struct {
 	// FlagsFirst stops flag parsing at the first positional argument, so
 	// that arguments such as -1 are taken as they are (syscall).
 	FlagsFirst bool
+	// RawArgs takes every word but --help as an argument (kill -STOP 42).
+	RawArgs bool
 	// Words completes the positional argument at index i given the
 	// previous ones.
 	Words func(s *Session, prev []string) []string
@@ -48,7 +50,7 @@ var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
+		syscallCmd, spawnCmd, killCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
 		statusCmd, psCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}

@@ -168,7 +168,9 @@ func (s *Session) parse(cmd *Command, toks []Token) (*Invocation, error) {
 		words[i] = t.Text
 		// A quoted word, or a negative number such as -1 or -5s, is an
 		// argument, never a flag.
-		if strings.HasPrefix(t.Text, "-") && (t.Quoted || len(t.Text) > 1 && t.Text[1] >= '0' && t.Text[1] <= '9') {
+		// With RawArgs every word but --help is an argument (kill -STOP).
+		if strings.HasPrefix(t.Text, "-") && (t.Quoted || len(t.Text) > 1 && t.Text[1] >= '0' && t.Text[1] <= '9' ||
+			cmd.RawArgs && t.Text != "--help" && t.Text != "-h") {
 			words[i] = "\x00" + t.Text
 		}
 	}

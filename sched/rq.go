@@ -153,7 +153,8 @@ func NewRunQueue(hz int, idle *Entity, scheduler string) (*RunQueue, error) {
 	rq.rrTicks = rrTimesliceTicks(hz)
 	rq.classes = []Class{rq.RT, rq.Fair, &rq.idle}
 	idle.class = &rq.idle
-	idle.Policy, idle.Prio, idle.StaticPrio, idle.NormalPrio = Normal, MaxPrio, MaxPrio, MaxPrio
+	// init_task's priorities: prio = static_prio = normal_prio = 120.
+	idle.Policy, idle.Prio, idle.StaticPrio, idle.NormalPrio = Normal, DefaultPrio, DefaultPrio, DefaultPrio
 	rq.Curr = idle
 	return rq, nil
 }

@@ -1,0 +1,139 @@
+package kernel
+
+import (
+	"kplay/kernel/abi"
+	"kplay/kernel/prog"
+)
+
+// clone flags (include/uapi/linux/sched.h).
+const (
+	csignal            = 0x000000ff
+	cloneVM            = 0x00000100
+	cloneFS            = 0x00000200
+	cloneFiles         = 0x00000400
+	cloneSighand       = 0x00000800
+	clonePidfd         = 0x00001000
+	clonePtrace        = 0x00002000
+	cloneVfork         = 0x00004000
+	cloneParent        = 0x00008000
+	cloneThread        = 0x00010000
+	cloneNewns         = 0x00020000
+	cloneSysvsem       = 0x00040000
+	cloneSettls        = 0x00080000
+	cloneParentSettid  = 0x00100000
+	cloneChildCleartid = 0x00200000
+	cloneDetached      = 0x00400000
+	cloneUntraced      = 0x00800000
+	cloneChildSettid   = 0x01000000
+)
+
+// threadCloneFlags are the flags pthread_create passes (less the TLS and
+// tid bookkeeping), as the program language's thread statement uses them.
+const threadCloneFlags = cloneVM | cloneFS | cloneFiles | cloneSighand | cloneThread | cloneSysvsem
+
+// maxThreads is threads-max as fork_init computes it: RAM over eight
+// kernel stacks of 16 KiB each, at least 20.
+func (k *Kernel) maxThreads() int {
+	return max(20, int(k.cfg.MemBytes/(8*16<<10)))
+}
+
+// kernelClone creates a child of p (kernel_clone / copy_process): a
+// process, or with CLONE_THREAD a thread of p's group. The child runs body
+// in user mode and then exits. It returns the child or an errno.
+func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, abi.Errno) {
+	switch {
+	case flags&cloneThread != 0 && flags&cloneSighand == 0,
+		flags&cloneSighand != 0 && flags&cloneVM == 0,
+		flags&(cloneNewns|cloneFS) == cloneNewns|cloneFS:
+		return nil, abi.EINVAL
+	case len(k.tasks) >= k.maxThreads():
+		return nil, abi.EAGAIN
+	case p.MM == nil:
+		return nil, abi.EINVAL // a kernel thread has no user context to copy
+	}
+	thread := flags&cloneThread != 0
+	parent := p
+	if flags&(cloneParent|cloneThread) != 0 && p.Parent != nil {
+		parent = p.Parent
+	}
+	c := k.newTask(p.Comm, parent, 0, nil)
+	c.fn = func(c *Task) { k.userMain(c, body, thread) }
+	c.PGID, c.prog = p.PGID, p.prog
+	c.exitSignal = int(flags & csignal)
+	if thread {
+		c.TGID = p.TGID
+		c.exitSignal = -1
+	}
+	if flags&cloneVM != 0 {
+		c.MM = p.MM
+	} else {
+		c.MM = p.MM.Dup()
+	}
+	c.ActiveMM, c.scratch = c.MM, p.scratch
+	if flags&cloneFiles != 0 && p.Files != nil {
+		c.Files = p.Files
+		p.Files.usage++
+	} else if p.Files != nil {
+		c.Files = p.Files.dup()
+	}
+	if flags&cloneVfork != 0 {
+		c.vforkParent = p
+	}
+	k.nrForks++
+	k.wakeUpNewTask(c)
+	return c, 0
+}
+
+// dup copies an fd table (dup_fd).
+func (f *FilesStruct) dup() *FilesStruct {
+	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: 1}
+	for _, x := range n.fds {
+		if x != nil {
+			x.usage++
+		}
+	}
+	return n
+}
+
+// forkWith clones t and, for vfork, waits until the child exits
+// (wait_for_vfork_done).
+func (k *Kernel) forkWith(t *Task, flags uint64) int64 {
+	body := t.forkBody
+	t.forkBody = nil
+	c, err := k.kernelClone(t, flags, body)
+	if err != 0 {
+		return -int64(err)
+	}
+	if flags&cloneVfork != 0 {
+		for c.vforkParent != nil {
+			k.sleepOn(TaskUninterruptible, "vfork: wait for the child to exit")
+		}
+	}
+	return int64(c.PID)
+}
+
+// sysFork implements Linux syscall fork(2).
+func sysFork(k *Kernel, t *Task, _ *[6]uint64) int64 {
+	return k.forkWith(t, abi.SIGCHLD)
+}
+
+// sysVfork implements Linux syscall vfork(2): the parent sleeps until the
+// child, which shares its memory, exits.
+func sysVfork(k *Kernel, t *Task, _ *[6]uint64) int64 {
+	return k.forkWith(t, cloneVfork|cloneVM|abi.SIGCHLD)
+}
+
+// sysClone implements Linux syscall clone(2), with x86-64's argument
+// order: flags, newsp, parent_tid, child_tid, tls. CLONE_PARENT_SETTID
+// stores the child's tid at parent_tid.
+func sysClone(k *Kernel, t *Task, a *[6]uint64) int64 {
+	ret := k.forkWith(t, a[0])
+	if ret > 0 && a[0]&cloneParentSettid != 0 {
+		var b [4]byte
+		b[0], b[1], b[2], b[3] = byte(ret), byte(ret>>8), byte(ret>>16), byte(ret>>24)
+		if err := k.copyToUser(t, a[2], b[:]); err != 0 {
+			return -int64(err)
+		}
+	}
+	return ret
+}

@@ -1,0 +1,275 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+
+	"kplay/kernel/abi"
+	"kplay/kernel/prog"
+	"kplay/sched"
+)
+
+// CPU time that statements take besides compute: a system call's entry and
+// exit, and one iteration of a loop. Every loop thus advances the clock,
+// so no program spins without time passing.
+const (
+	syscallCostNs = 100
+	loopCostNs    = 10
+)
+
+// SpawnOptions are how a front end starts a program.
+type SpawnOptions struct {
+	Name   string // comm; "" means the built-in's name, or "prog"
+	Nice   int    // -20..19
+	Policy int    // sched.Normal, Batch, Idle, FIFO or RR
+	RTPrio int    // 1-99 for FIFO and RR
+}
+
+// Spawn starts a user process running src, a program or a built-in's
+// name, as the shell (init) would fork and exec it: a child of init in its
+// own process group, with its own address space and init's console as fds
+// 0-2. init reaps it when it exits. The process is runnable; the next run
+// or step runs it. It returns the pid.
+//
+// Preconditions: the caller holds the CPU.
+func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
+	if k.halted {
+		return 0, errInvalid("the machine is halted")
+	}
+	p, err := prog.Parse(src)
+	if err != nil {
+		return 0, errInvalid("program %v", err)
+	}
+	if err := checkProgram(p.Body); err != nil {
+		return 0, err
+	}
+	if err := checkSchedParams(o.Policy, o.Nice, o.RTPrio); err != nil {
+		return 0, err
+	}
+	if len(k.tasks) >= k.maxThreads() {
+		return 0, errInvalid("fork: Resource temporarily unavailable (threads-max is %d)", k.maxThreads())
+	}
+	name := o.Name
+	if name == "" {
+		name = "prog"
+		if _, ok := prog.Builtins[strings.TrimSpace(src)]; ok {
+			name = strings.TrimSpace(src)
+		}
+	}
+	t := k.newTask(truncComm(name), k.initTsk, 0, nil)
+	t.fn = func(t *Task) { k.userMain(t, p.Body, false) }
+	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
+	k.setupUserMM(t)
+	if k.initTsk.Files != nil {
+		t.Files = k.initTsk.Files.dup()
+	}
+	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
+	k.nrForks++
+	k.wakeUpNewTask(t)
+	return t.PID, nil
+}
+
+// truncComm cuts a name to TASK_COMM_LEN - 1 bytes, as set_task_comm does.
+func truncComm(s string) string {
+	if len(s) > 15 {
+		return s[:15]
+	}
+	return s
+}
+
+// checkSchedParams validates a policy and its priorities as
+// sched_setscheduler and setpriority do.
+func checkSchedParams(policy, nice, rtprio int) error {
+	switch {
+	case !sched.ValidPolicy(policy):
+		return errInvalid("policy %d: want normal, batch, idle, fifo or rr", policy)
+	case sched.RTPolicy(policy) && (rtprio < 1 || rtprio > 99):
+		return errInvalid("rtprio %d: %s wants 1-99", rtprio, sched.PolicyName(policy))
+	case !sched.RTPolicy(policy) && rtprio != 0:
+		return errInvalid("rtprio %d: only fifo and rr have a real-time priority", rtprio)
+	case nice < sched.MinNice || nice > sched.MaxNice:
+		return errInvalid("nice %d: want -20 to 19", nice)
+	}
+	return nil
+}
+
+// checkProgram resolves the system call names of a program before it runs.
+func checkProgram(body []prog.Stmt) error {
+	for _, s := range body {
+		if s.Op == prog.Syscall {
+			if _, ok := syscallNr(s.Name); !ok {
+				return errInvalid("program %d:%d: unknown system call %q", s.Line, s.Col, s.Name)
+			}
+		}
+		if err := checkProgram(s.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syscallNr reads a system call's name or number.
+func syscallNr(name string) (int, bool) {
+	if n, ok := abi.SyscallNumber(name); ok {
+		return n, true
+	}
+	n, err := strconv.Atoi(name)
+	return n, err == nil && n >= 0
+}
+
+// userMain is the body of a user task: it returns to user mode (as
+// ret_from_fork does), runs its program, and exits; a thread's program
+// ends with exit, a process's with exit_group.
+func (k *Kernel) userMain(t *Task, body []prog.Stmt, thread bool) {
+	k.returnToUser(t)
+	k.exec(t, body)
+	if thread {
+		k.trap(t, int(abi.SysExit), 0)
+	}
+	k.trap(t, int(abi.SysExitGroup), 0)
+}
+
+// exec runs statements in t's user mode.
+func (k *Kernel) exec(t *Task, body []prog.Stmt) {
+	for _, s := range body {
+		switch s.Op {
+		case prog.Compute:
+			k.compute(t, k.durNs(s.Dur))
+		case prog.Sleep:
+			var b [timespecSize]byte
+			ns := k.durNs(s.Dur)
+			binary.LittleEndian.PutUint64(b[0:], uint64(ns/1e9))
+			binary.LittleEndian.PutUint64(b[8:], uint64(ns%1e9))
+			k.trap(t, nr("nanosleep"), k.pushUser(t, b[:]), 0)
+		case prog.Yield:
+			k.trap(t, int(abi.SysSchedYield))
+		case prog.Syscall:
+			n, _ := syscallNr(s.Name)
+			args := make([]uint64, len(s.Args))
+			for i, a := range s.Args {
+				if a.IsStr {
+					args[i] = k.pushUser(t, append([]byte(a.Str), 0))
+				} else {
+					args[i] = uint64(a.Int)
+				}
+			}
+			k.trap(t, n, args...)
+		case prog.Fork:
+			t.forkBody = s.Body
+			k.trap(t, nr("fork"))
+		case prog.Thread:
+			t.forkBody = s.Body
+			k.trap(t, nr("clone"), threadCloneFlags, 0, 0, 0, 0)
+		case prog.Wait:
+			k.trap(t, nr("wait4"), ^uint64(0), k.pushUser(t, make([]byte, 4)), 0, 0)
+		case prog.Exit:
+			k.trap(t, int(abi.SysExitGroup), uint64(s.N))
+		case prog.Repeat:
+			for i := int64(0); i < s.N; i++ {
+				k.exec(t, s.Body)
+				k.compute(t, loopCostNs)
+			}
+		case prog.Forever:
+			for {
+				k.exec(t, s.Body)
+				k.compute(t, loopCostNs)
+			}
+		}
+	}
+}
+
+// durNs converts a program duration to ns; ticks are TICK_NSEC each.
+func (k *Kernel) durNs(d prog.Dur) int64 {
+	if d.Ticks > 0 {
+		return d.Ticks * k.tickNs
+	}
+	return d.Ns
+}
+
+// pushUser places data on t's stack for the next system call.
+func (k *Kernel) pushUser(t *Task, data []byte) uint64 {
+	addr := (t.scratch - uint64(len(data))) &^ 7
+	if addr < stackTop-stackSize/2 || k.copyToUser(t, addr, data) != 0 {
+		return 0 // too large: the call sees NULL and fails with EFAULT
+	}
+	t.scratch = addr
+	return addr
+}
+
+// trap makes a system call from t's user mode (the task path: syscall
+// instruction, do_syscall_64, and back to user mode).
+func (k *Kernel) trap(t *Task, nr int, args ...uint64) int64 {
+	k.compute(t, syscallCostNs)
+	req := &Request{Nr: nr, NArgs: len(args), Path: PathTask, Caller: t}
+	copy(req.Args[:], args)
+	t.req = req
+	t.inKernel++
+	ret := k.doSyscall(t, req)
+	t.inKernel--
+	t.req = nil
+	t.scratch = stackTop
+	k.returnToUser(t)
+	return ret
+}
+
+// compute burns ns of CPU time in t's user mode. Time passes in quanta
+// that end at the next host timer (the tick), so interrupts, preemption
+// and signals happen in the middle of it, as on a real CPU.
+func (k *Kernel) compute(t *Task, ns int64) {
+	for {
+		k.returnToUser(t)
+		if ns <= 0 {
+			return
+		}
+		now := k.host.Time()
+		if now >= k.stop.deadline {
+			k.parkFor(StopBudget)
+			continue
+		}
+		got := k.host.Wait(min(now+ns, k.stop.deadline))
+		ns -= got - now
+	}
+}
+
+// returnToUser is the way out to user mode (exit_to_user_mode_loop):
+// pending interrupts are serviced, the task is rescheduled if it must be,
+// its signals are delivered, and the front end gets the CPU if its stop
+// condition holds.
+func (k *Kernel) returnToUser(t *Task) {
+	for {
+		k.deliverIRQs()
+		if k.needResched {
+			if k.switchWhy == "" {
+				k.switchWhy = "preempted"
+			}
+			k.schedule()
+			continue
+		}
+		if t.pendingSignals != 0 {
+			k.doSignal(t)
+			continue
+		}
+		if r := k.userStopReason(); r != "" {
+			k.parkFor(r)
+			continue
+		}
+		return
+	}
+}
+
+// userStopReason is stopReason at a user-mode point: besides what stops a
+// run anywhere, a run that waits to settle or for a request stops here,
+// since a user task may compute for ever.
+func (k *Kernel) userStopReason() string {
+	if r := k.stopReason(false); r != "" {
+		return r
+	}
+	switch {
+	case k.stop.settle, k.stop.done != nil && k.stop.done():
+		return StopReady
+	case k.host.Time() >= k.stop.deadline:
+		return StopBudget
+	}
+	return ""
+}

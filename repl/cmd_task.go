@@ -1,0 +1,220 @@
+package repl
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"kplay/kernel"
+	"kplay/kernel/abi"
+	"kplay/kernel/prog"
+	"kplay/sched"
+)
+
+// policies maps --policy names to SCHED_* values.
+var policies = map[string]int{
+	"normal": sched.Normal, "other": sched.Normal, "batch": sched.Batch, "idle": sched.Idle,
+	"fifo": sched.FIFO, "rr": sched.RR,
+}
+
+var policyNames = []string{"normal", "batch", "idle", "fifo", "rr"}
+
+var spawnCmd = &Command{
+	Names:   []string{"spawn"},
+	Group:   "Kernel",
+	Usage:   "spawn [--name N] [--nice N] [--policy P] [--rtprio P] [--] PROGRAM",
+	Summary: "Start a simulated user process running a program.",
+	Help: `
+PROGRAM is a built-in's name or statements separated by ';' (quote the whole
+program, or write it after --):
+
+  compute DUR           burn CPU time in user mode (ticks and preemption
+                        happen in the middle of it)
+  sleep DUR             nanosleep
+  yield                 sched_yield
+  syscall NAME ARG...   a system call; ARG is an integer or "a string"
+  fork { ... }          the child runs the block, then exits 0
+  thread { ... }        a thread (CLONE_VM|CLONE_THREAD) runs the block
+  wait                  wait4(-1, &status, 0, NULL)
+  repeat N { ... }      the block N times
+  forever { ... }       the block until the task dies
+  exit CODE             exit_group(CODE)
+
+DUR is a number with a unit: ns, us, ms, s, or t (ticks). Every system call
+costs 100 ns of CPU time and every loop iteration 10 ns, so no loop spins
+without time passing.
+
+Built-ins: cpu-hog, sleeper, pingpong, forker, zombie, orphan, yielder,
+ticker; spawn --list prints their source.
+
+The process is a child of init (the REPL's shell) in its own process group;
+init reaps it when it exits. It is runnable but does not run until the
+machine does: use run or step. --policy is normal, batch, idle, fifo or rr;
+fifo and rr need --rtprio 1-99.`,
+	SeeAlso: []string{"ps", "kill", "run", "runq"},
+	MinArgs: 0,
+	MaxArgs: -1,
+	Flags: func(fs *pflag.FlagSet) {
+		fs.String("name", "", "the process's name (comm)")
+		fs.Int("nice", 0, "nice value, -20 to 19")
+		fs.String("policy", "normal", "normal, batch, idle, fifo or rr")
+		fs.Int("rtprio", 0, "real-time priority 1-99 (fifo, rr)")
+		fs.Bool("list", false, "list the built-in programs and their source")
+	},
+	FlagsFirst: true,
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 0 {
+			return prog.BuiltinNames()
+		}
+		return nil
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		if l, _ := inv.Flags.GetBool("list"); l {
+			var rows [][]string
+			for _, n := range prog.BuiltinNames() {
+				p, _ := prog.Parse(n)
+				rows = append(rows, []string{n, prog.Format(p.Body)})
+			}
+			return RenderTable(inv.Out, []string{"NAME", "PROGRAM"}, rows)
+		}
+		if len(inv.Args) == 0 {
+			return usagef("spawn: a PROGRAM is required (try spawn cpu-hog, or spawn --list)")
+		}
+		var parts []string
+		for _, a := range inv.Args {
+			parts = append(parts, a.Text)
+		}
+		src := strings.Join(parts, " ")
+		var o kernel.SpawnOptions
+		o.Name, _ = inv.Flags.GetString("name")
+		o.Nice, _ = inv.Flags.GetInt("nice")
+		o.RTPrio, _ = inv.Flags.GetInt("rtprio")
+		pol, _ := inv.Flags.GetString("policy")
+		p, ok := policies[strings.ToLower(pol)]
+		if !ok {
+			return usagef("spawn --policy %q: want one of %s", pol, strings.Join(policyNames, ", "))
+		}
+		o.Policy = p
+		pid, err := s.K.Spawn(src, o)
+		if err != nil {
+			return usagef("spawn: %v", err)
+		}
+		t, _ := s.K.Task(pid)
+		fmt.Fprintf(inv.Out, "[%d] %s: %s, nice %d, prio %d\n", pid, t.Comm, sched.PolicyName(t.Policy), t.Nice, t.Prio)
+		return nil
+	},
+}
+
+var killCmd = &Command{
+	Names:   []string{"kill"},
+	Group:   "Kernel",
+	Usage:   "kill [-SIGNAL] PID...",
+	Summary: "Send a signal to processes (SIGTERM by default).",
+	Help: `
+SIGNAL is a name (TERM, SIGKILL, STOP) or a number, as kill(1) takes it; the
+default is TERM. The signal is sent from the front end, as SysRq would, so
+it reaches a process even when init cannot run. It takes its default action
+when the process next returns to user mode: TERM and KILL kill it, STOP
+stops it (T), CONT continues it; a process asleep in nanosleep or wait4 is
+woken for a fatal signal. Kernel threads and init ignore signals, as in
+Linux. To make the kill(2) system call instead: syscall kill PID SIG.`,
+	SeeAlso: []string{"spawn", "ps", "syscall"},
+	MinArgs: 1,
+	MaxArgs: -1,
+	RawArgs: true,
+	Run: func(s *Session, inv *Invocation) error {
+		sig := abi.SIGTERM
+		args := inv.Args
+		if strings.HasPrefix(args[0].Text, "-") {
+			n, ok := abi.SignalNumber(args[0].Text[1:])
+			if !ok {
+				return usagef("kill: %s: invalid signal specification", args[0].Text)
+			}
+			sig, args = n, args[1:]
+		}
+		if len(args) == 0 {
+			return usagef("kill: a PID is required")
+		}
+		for _, a := range args {
+			pid, err := strconv.Atoi(a.Text)
+			if err != nil {
+				return usagef("kill: %s: arguments must be process IDs", a.Text)
+			}
+			if err := s.K.Kill(pid, sig); err != nil {
+				return usagef("%v", err)
+			}
+		}
+		return nil
+	},
+}
+
+// cls is ps's CLS column for a policy.
+func cls(policy int) string {
+	switch policy {
+	case sched.Normal:
+		return "TS"
+	case sched.FIFO:
+		return "FF"
+	case sched.RR:
+		return "RR"
+	case sched.Batch:
+		return "B"
+	case sched.Idle:
+		return "IDL"
+	}
+	return "?"
+}
+
+// timePlus is top's TIME+ column: minutes:seconds.hundredths.
+func timePlus(ns int64) string {
+	cs := ns / 1e7
+	return fmt.Sprintf("%d:%02d.%02d", cs/6000, cs/100%60, cs%100)
+}
+
+var psCmd = &Command{
+	Names:   []string{"ps"},
+	Group:   "Inspection",
+	Usage:   "ps [--json]",
+	Summary: "List the tasks (task_struct), kernel threads in brackets.",
+	Help: `
+Columns as crash's ps, with ps's scheduling columns: > marks the task on the
+CPU; ST is the state letter (R running or runnable, S sleeping, D
+uninterruptible, T stopped, Z zombie); CLS the policy (TS normal, B batch,
+IDL idle, FF fifo, RR round robin); PRI task_struct.prio (0-99 real-time,
+100-139 normal: 120 + nice; lower runs first); NI the nice value; TIME+ the
+CPU time (user + system) as top prints it. --json has every field,
+including the context-switch counts and times in ns.`,
+	SeeAlso: []string{"task", "pstree", "runq", "status"},
+	MaxArgs: 0,
+	Flags:   jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		tasks := s.K.Tasks()
+		if inv.wantJSON() {
+			return printJSON(inv.Out, tasks)
+		}
+		var rows [][]string
+		for _, t := range tasks {
+			st := t.State
+			switch st {
+			case "R":
+				st = s.green.Sprint(st)
+			case "D", "T":
+				st = s.yellow.Sprint(st)
+			case "Z", "X":
+				st = s.red.Sprint(st)
+			}
+			cur := ""
+			if t.OnCPU {
+				cur = ">"
+			}
+			rows = append(rows, []string{
+				cur, strconv.Itoa(t.PID), strconv.Itoa(t.PPID), st, cls(t.Policy),
+				strconv.Itoa(t.Prio), strconv.Itoa(t.Nice), timePlus(t.UtimeNs + t.StimeNs),
+				taskName(t.Comm, t.Kthread),
+			})
+		}
+		return RenderTable(inv.Out, []string{"", "PID", "PPID", "ST", "CLS", "PRI", "NI", "TIME+", "COMM"}, rows, 1, 2, 5, 6, 7)
+	},
+}
