@@ -31,11 +31,23 @@ const (
 // tid bookkeeping), as the program language's thread statement uses them.
 const threadCloneFlags = cloneVM | cloneFS | cloneFiles | cloneSighand | cloneThread | cloneSysvsem
 
-// maxThreads is threads-max as fork_init computes it: RAM over eight
-// kernel stacks of 16 KiB each, at least 20.
+// threads-max's bounds (MIN_THREADS, and MAX_THREADS = FUTEX_TID_MASK).
+const (
+	minThreads      = 20
+	maxThreadsLimit = 0x3fffffff
+)
+
+// maxThreads is threads-max: as fork_init computes it, RAM over eight
+// kernel stacks of 16 KiB each and at least 20, unless the sysctl set it.
 func (k *Kernel) maxThreads() int {
-	return max(20, int(k.cfg.MemBytes/(8*16<<10)))
+	if k.threadsMax > 0 {
+		return k.threadsMax
+	}
+	return max(minThreads, int(k.cfg.MemBytes/(8*16<<10)))
 }
+
+// nrThreads is nr_threads: every task but swapper, zombies included.
+func (k *Kernel) nrThreads() int { return len(k.tasks) - 1 }
 
 // kernelClone creates a child of p (kernel_clone / copy_process): a
 // process, or with CLONE_THREAD a thread of p's group. The child runs body
@@ -46,7 +58,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		flags&cloneSighand != 0 && flags&cloneVM == 0,
 		flags&(cloneNewns|cloneFS) == cloneNewns|cloneFS:
 		return nil, abi.EINVAL
-	case len(k.tasks) >= k.maxThreads():
+	case k.nrThreads() >= k.maxThreads():
 		return nil, abi.EAGAIN
 	case p.MM == nil:
 		return nil, abi.EINVAL // a kernel thread has no user context to copy

@@ -128,6 +128,7 @@ type Kernel struct {
 	tickTimer       *host.Timer
 	tickArmedAt     int64
 	tickStopped     bool
+	threadsMax      int // the threads-max sysctl; 0 until written
 	nohz            NOHZStats
 	idleSince       int64
 	budgetTimer     *host.Timer

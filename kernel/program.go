@@ -47,7 +47,7 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	if err := checkSchedParams(o.Policy, o.Nice, o.RTPrio); err != nil {
 		return 0, err
 	}
-	if len(k.tasks) >= k.maxThreads() {
+	if k.nrThreads() >= k.maxThreads() {
 		return 0, errInvalid("fork: Resource temporarily unavailable (threads-max is %d)", k.maxThreads())
 	}
 	name := o.Name

@@ -73,7 +73,9 @@ func TestFIFORunsByPriorityThenArrivalAndPreemptsFair(t *testing.T) {
 
 func TestRRRotatesEveryTimeslice(t *testing.T) {
 	k, _ := boot(t, Config{Quiet: true})
-	k.rq.SetRRTimeslice(30)
+	if c, err := k.SetSysctl("kernel.sched_rr_timeslice_ms", "30"); err != nil || c.Value != "30" {
+		t.Fatalf("sysctl: %+v %v", c, err)
+	}
 	a := spawn(t, k, "cpu-hog", SpawnOptions{Name: "a", Policy: sched.RR, RTPrio: 5})
 	b := spawn(t, k, "cpu-hog", SpawnOptions{Name: "b", Policy: sched.RR, RTPrio: 5})
 	k.Run(Stop{For: 600e6})

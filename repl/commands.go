@@ -50,7 +50,7 @@ var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, spawnCmd, killCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
+		syscallCmd, spawnCmd, killCmd, sysctlCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
 		statusCmd, psCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}

@@ -154,17 +154,18 @@ func TestStepSwitchShowsTheHandOff(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	s, _ := newSession(t)
 	cases := map[string]string{
-		"sy":              "sys syscall",
-		"irq ":            "disable enable fire free list raise request",
-		"irq f":           "fire free",
-		"step t":          "tick timer",
-		"step c":          "cascade",
-		"step ti":         "tick timer",
-		"syscall getp":    "getpeername getpgid getpgrp getpid getpmsg getppid getpriority",
-		"dmesg --j":       "--json",
-		"help ir":         "irq",
-		"lkdtm ":          "BUG EXCEPTION PANIC WARNING",
-		"nosuchcommand x": "",
+		"sy":                    "sys syscall sysctl",
+		"sysctl kernel.sched_r": "kernel.sched_rr_timeslice_ms",
+		"irq ":                  "disable enable fire free list raise request",
+		"irq f":                 "fire free",
+		"step t":                "tick timer",
+		"step c":                "cascade",
+		"step ti":               "tick timer",
+		"syscall getp":          "getpeername getpgid getpgrp getpid getpmsg getppid getpriority",
+		"dmesg --j":             "--json",
+		"help ir":               "irq",
+		"lkdtm ":                "BUG EXCEPTION PANIC WARNING",
+		"nosuchcommand x":       "",
 	}
 	for line, want := range cases {
 		if got := strings.Join(Complete(s, line), " "); got != want {

@@ -61,8 +61,7 @@ func calcDeltaFair(delta int64, e *Entity) int64 {
 // period is __sched_period: sched_latency, stretched to min_granularity
 // per task beyond sched_nr_latency tasks.
 func (f *Fair) period(rq *RunQueue, nr int) int64 {
-	nrLatency := rq.Tun.LatencyNs / rq.Tun.MinGranularityNs
-	if int64(nr) > nrLatency {
+	if int64(nr) > rq.Tun.NrLatency() {
 		return int64(nr) * rq.Tun.MinGranularityNs
 	}
 	return rq.Tun.LatencyNs
@@ -330,7 +329,7 @@ func (f *Fair) CheckPreempt(rq *RunQueue, p *Entity, wakeFlags int) bool {
 // setLast marks the preempted entity as the last buddy once the queue is
 // long enough for the latency to be scaled (LAST_BUDDY).
 func (f *Fair) setLast(rq *RunQueue, curr *Entity) {
-	if !curr.onRQ || int64(f.nr) < rq.Tun.LatencyNs/rq.Tun.MinGranularityNs {
+	if !curr.onRQ || int64(f.nr) < rq.Tun.NrLatency() {
 		return
 	}
 	if curr.Policy != Idle {

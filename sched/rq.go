@@ -110,6 +110,13 @@ func DefaultTunables(hz int) Tunables {
 	}
 }
 
+// NrLatency is sched_nr_latency, the number of tasks beyond which the
+// period stretches: latency over min_granularity, rounded up as
+// sched_update_scaling does.
+func (t Tunables) NrLatency() int64 {
+	return (t.LatencyNs + t.MinGranularityNs - 1) / t.MinGranularityNs
+}
+
 // rrTimesliceTicks is RR_TIMESLICE: 100 ms in jiffies.
 func rrTimesliceTicks(hz int) int { return max(1, 100*hz/1000) }
 
