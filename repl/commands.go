@@ -51,7 +51,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, spawnCmd, killCmd, sysctlCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
