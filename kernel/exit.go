@@ -53,9 +53,9 @@ func (k *Kernel) doExit(t *Task, code int) {
 		t.Files.usage--
 		t.Files = nil
 	}
-	if p := t.vforkParent; p != nil {
-		t.vforkParent = nil
-		k.wakeUpState(p, TaskUninterruptible) // complete_vfork_done
+	if t.vforkDone != nil {
+		k.complete(t.vforkDone) // complete_vfork_done
+		t.vforkDone = nil
 	}
 	k.forgetOriginalParent(t)
 	k.exitNotify(t)
@@ -173,6 +173,7 @@ func waitMatch(c *Task, pid int, caller *Task) bool {
 // until one comes unless WNOHANG. The status is written to wstatus;
 // rusage is not filled.
 func sysWait4(k *Kernel, t *Task, a *[6]uint64) int64 {
+	defer t.leave(t.enter("kernel_wait4", "do_wait"))
 	pid, wstatus, options := int(int32(a[0])), a[1], int(int32(a[2]))
 	if options&^(wNohang|wUntraced|wContinued|wNothread|wAll|wClone) != 0 {
 		return -int64(abi.EINVAL)
@@ -227,9 +228,11 @@ func sysWait4(k *Kernel, t *Task, a *[6]uint64) int64 {
 		if options&wNohang != 0 {
 			return 0
 		}
-		t.inWait = true
-		k.sleepOn(TaskInterruptible, "wait4: no child has exited")
-		t.inWait = false
+		leader := t
+		if l := k.tasks[t.TGID]; l != nil {
+			leader = l
+		}
+		k.sleepOnQueue(&leader.chldWait, TaskInterruptible, "wait4: no child has exited")
 		if k.interruptedSleep(t) {
 			return -int64(abi.EINTR)
 		}

@@ -89,7 +89,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		c.Files = p.Files.dup()
 	}
 	if flags&cloneVfork != 0 {
-		c.vforkParent = p
+		c.vforkDone = newCompletion("vfork_done")
 	}
 	k.nrForks++
 	k.wakeUpNewTask(c)
@@ -116,10 +116,9 @@ func (k *Kernel) forkWith(t *Task, flags uint64) int64 {
 	if err != 0 {
 		return -int64(err)
 	}
-	if flags&cloneVfork != 0 {
-		for c.vforkParent != nil {
-			k.sleepOn(TaskUninterruptible, "vfork: wait for the child to exit")
-		}
+	if done := c.vforkDone; done != nil {
+		defer t.leave(t.enter("wait_for_vfork_done", "wait_for_completion_killable"))
+		k.waitForCompletion(done, "vfork: wait for the child to exit")
 	}
 	return int64(c.PID)
 }

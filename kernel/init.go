@@ -42,6 +42,9 @@ func (k *Kernel) initShell(self *Task) {
 			self.req = nil
 			req.finish(ret, false)
 		}
+		d := self.enter("entry_SYSCALL_64_after_hwframe", "do_syscall_64", "__x64_sys_read", "ksys_read",
+			"vfs_read", "tty_read", "n_tty_read", "wait_woken", "schedule_timeout")
 		k.sleepOn(TaskInterruptible, "read(0): waiting for console input")
+		self.leave(d)
 	}
 }

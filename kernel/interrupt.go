@@ -27,6 +27,9 @@ func (k *Kernel) must(err error) {
 //
 // Preconditions: process context (or the idle loop).
 func (k *Kernel) deliverIRQs() {
+	if k.irqsOff > 0 {
+		return // local_irq_save: raised IRQs stay pending
+	}
 	for {
 		p := k.irqs.TakePending()
 		if p == 0 {
@@ -83,6 +86,7 @@ func (k *Kernel) doSoftirq() {
 
 // ksoftirqd runs softirqs that irq exit left over (run_ksoftirqd).
 func (k *Kernel) ksoftirqd(self *Task) {
+	self.enter(kthreadFrames("smpboot_thread_fn")...)
 	for {
 		for k.softirqs.Pending() != 0 {
 			k.doSoftirq()

@@ -129,10 +129,20 @@ type Kernel struct {
 	tickArmedAt     int64
 	tickStopped     bool
 	threadsMax      int // the threads-max sysctl; 0 until written
-	nohz            NOHZStats
-	idleSince       int64
-	budgetTimer     *host.Timer
-	uptimeOrigin    int64
+	// locks are the registered kernel locks (the locks command);
+	// preemptCount counts held spinlocks (preempt_count), irqsOff the
+	// spin_lock_irqsave sections that hold interrupt delivery.
+	locks        []lock
+	preemptCount int
+	irqsOff      int
+	consoleSem   *semaphore
+	torture      *lockTorture
+	tortureMutex *mutex
+	tortureSpin  *spinlock
+	nohz         NOHZStats
+	idleSince    int64
+	budgetTimer  *host.Timer
+	uptimeOrigin int64
 
 	// Context flags of the code now on the CPU.
 	hardirq     int
@@ -195,6 +205,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		level = consoledrv.QuietConsoleLoglevel
 	}
 	k.con = consoledrv.NewDriver(cfg.LogBufLen, level, k.clockNs)
+	k.consoleSem = k.newSemaphore("console_sem", 1)
 	k.idle = k.newTask("swapper/0", nil, pfIdle|pfKthread, k.startKernel)
 	k.idle.PID, k.idle.TGID = 0, 0
 	k.nextPID = 1
@@ -285,5 +296,11 @@ func FormatMem(b int64) string {
 
 // printk logs a formatted message at a level.
 func (k *Kernel) printk(level consoledrv.Level, format string, args ...any) {
+	// console_trylock: on one CPU nobody holds console_sem across a
+	// printk, so the record goes straight to the console.
+	locked := k.consoleSem != nil && k.downTrylock(k.consoleSem)
 	k.con.Printk(level, fmt.Sprintf(format, args...))
+	if locked {
+		k.up(k.consoleSem) // console_unlock
+	}
 }

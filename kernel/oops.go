@@ -163,6 +163,16 @@ func (k *Kernel) oops(t *Task, r any) {
 	case k.cfg.PanicOnOops:
 		k.panic("Fatal exception")
 	}
+	// make_task_dead: the task dies with whatever it held; interrupts and
+	// preemption come back on, its locks stay taken.
+	if k.irqsOff > 0 {
+		k.printk(consoledrv.Info, "note: %s[%d] exited with irqs disabled", t.Comm, t.PID)
+		k.irqsOff = 0
+	}
+	if k.preemptCount > 0 {
+		k.printk(consoledrv.Info, "note: %s[%d] exited with preempt_count %d", t.Comm, t.PID, k.preemptCount)
+		k.preemptCount = 0
+	}
 	k.doExit(t, sig)
 }
 

@@ -243,7 +243,9 @@ func (k *Kernel) returnToUser(t *Task) {
 			if k.switchWhy == "" {
 				k.switchWhy = "preempted"
 			}
+			d := t.enter("asm_sysvec_apic_timer_interrupt", "irqentry_exit_to_user_mode", "exit_to_user_mode_loop")
 			k.schedule()
+			t.leave(d)
 			continue
 		}
 		if t.pendingSignals != 0 {

@@ -50,10 +50,11 @@ func (k *Kernel) sleepOn(state TaskState, why string) {
 // Preconditions: process context (a schedule from interrupt or softirq
 // context is "scheduling while atomic", a BUG).
 func (k *Kernel) schedule() {
-	if k.hardirq > 0 || k.softirqNest > 0 {
+	if k.hardirq > 0 || k.softirqNest > 0 || k.preemptCount > 0 {
 		k.bug("scheduling while atomic")
 	}
 	prev := k.current
+	defer prev.leave(prev.enter("schedule", "__schedule"))
 	k.needResched = false
 	blocked := prev.State != TaskRunning
 	k.rq.Update(k.clockNs())
@@ -108,7 +109,8 @@ func (k *Kernel) finishTaskSwitch() {
 // Preconditions: process context.
 func (k *Kernel) condResched() {
 	k.deliverIRQs()
-	if k.needResched {
+	if k.needResched && k.preemptCount == 0 {
+		defer k.current.leave(k.current.enter("__cond_resched", "preempt_schedule_common"))
 		k.schedule()
 	}
 	k.maybePark()

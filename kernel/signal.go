@@ -180,6 +180,7 @@ func (k *Kernel) doSignal(t *Task) {
 // the parent (CLD_STOPPED), and t sleeps in TASK_STOPPED until SIGCONT or
 // SIGKILL.
 func (k *Kernel) doSignalStop(t *Task, sig int) {
+	defer t.leave(t.enter("exit_to_user_mode_loop", "arch_do_signal_or_restart", "get_signal", "do_signal_stop"))
 	group := k.threadGroup(t)
 	if !k.groupStopped(group) {
 		for _, x := range group {
@@ -232,10 +233,8 @@ func (k *Kernel) notifyParent(t *Task, why int) {
 // wakeUpParent wakes every thread of p that sleeps in wait4
 // (__wake_up_parent on signal->wait_chldexit).
 func (k *Kernel) wakeUpParent(p *Task) {
-	for _, x := range k.threadGroup(p) {
-		if x.inWait {
-			k.wakeUpProcess(x)
-		}
+	if l := k.tasks[p.TGID]; l != nil {
+		k.wakeUp(&l.chldWait)
 	}
 }
 

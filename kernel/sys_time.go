@@ -85,6 +85,7 @@ func (k *Kernel) processTimeout(t *timers.TimerList, task *Task) {
 // Preconditions: process context.
 func (k *Kernel) scheduleTimeout(timeout uint64, why string) uint64 {
 	t := k.current
+	defer t.leave(t.enter("schedule_timeout"))
 	expire := k.jiffies + timeout
 	tm := &timers.TimerList{Name: "process_timeout", Owner: sprintf("%s[%d]", t.Comm, t.PID)}
 	tm.Function = func(tl *timers.TimerList) { k.processTimeout(tl, t) }
@@ -113,6 +114,7 @@ func (k *Kernel) sleepNs(ns int64, why string) (interrupted bool) {
 		return false
 	}
 	t := k.current
+	defer t.leave(t.enter("do_nanosleep"))
 	expire := k.jiffies + k.nsToJiffies(ns) + 1
 	for timers.TimeBefore(k.jiffies, expire) {
 		t.State = TaskInterruptible

@@ -148,6 +148,7 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	rec.entry(k, t, def, ok)
 	req.Record = rec
 	ret := -int64(abi.ENOSYS)
+	depth := t.enter(sysEntryFrames(t, req.Nr)...)
 	if ok {
 		args := req.Args
 		ret = def.fn(k, t, &args)
@@ -159,8 +160,10 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	k.deliverIRQs()
 	if k.needResched {
 		k.switchWhy = "preempted on return from " + rec.displayName()
+		t.enter("syscall_exit_to_user_mode", "exit_to_user_mode_loop")
 		k.schedule()
 	}
+	t.leave(depth)
 	k.maybePark()
 	return ret
 }
@@ -204,6 +207,7 @@ func isSyscalld(t *Task) bool { return t.Kthread() && len(t.Comm) > 10 && t.Comm
 // ksyscalld runs application-path system calls in its own task context,
 // with the caller's address space and files adopted for the call.
 func (k *Kernel) ksyscalld(self *Task) {
+	self.enter(kthreadFrames("syscall_thread")...)
 	for {
 		for len(k.sysQueue) > 0 {
 			req := k.sysQueue[0]

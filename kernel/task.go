@@ -123,8 +123,6 @@ type Task struct {
 	// exitSignal is sent to the parent at exit: SIGCHLD, or -1 for a
 	// thread.
 	exitSignal int
-	// vforkParent sleeps until this vfork child exits.
-	vforkParent *Task
 	// reapByInit: init, the REPL's shell, reaps this child as soon as it
 	// exits (a spawned job, or an orphan).
 	reapByInit bool
@@ -133,10 +131,18 @@ type Task struct {
 	groupStop     bool
 	stopSig       int
 	waitReport    int
-	inWait        bool
 	groupExitCode int
 	// inKernel counts nested system calls: ticks during one are system time.
 	inKernel int
+
+	// kstack is the shadow kernel stack: named frames, outermost first,
+	// pushed where the task enters the kernel, blocks or is preempted.
+	kstack []string
+	// chldWait is signal->wait_chldexit on a group leader: its threads
+	// sleep there in wait4.
+	chldWait waitQueue
+	// vforkDone is completed when this vfork child exits (vfork_done).
+	vforkDone *completion
 
 	thread *arch.Thread
 	fn     func(t *Task)
@@ -163,7 +169,7 @@ func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
 	t := &Task{
-		PID: k.nextPID, Comm: comm, Flags: flags, Parent: parent,
+		PID: k.nextPID, Comm: truncComm(comm), Flags: flags, Parent: parent,
 		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
 	}
 	t.TGID = t.PID
@@ -218,8 +224,9 @@ func (k *Kernel) runTask(t *Task) {
 type kthreadReq struct {
 	comm string
 	fn   func(t *Task)
-	by   *Task // the requester, woken when done; nil for the front end
+	by   *Task // the requester; nil for the front end
 	task *Task
+	done *completion // kthread_create_info.done
 }
 
 // kthreadCreate asks kthreadd to create a kernel thread and waits for it
@@ -227,10 +234,10 @@ type kthreadReq struct {
 //
 // Preconditions: called on a task, in process context.
 func (k *Kernel) kthreadCreate(comm string, fn func(t *Task)) *Task {
-	req := k.requestKthread(comm, fn, k.current)
-	for req.task == nil {
-		k.sleepOn(TaskUninterruptible, "kthread_create: wait for kthreadd")
-	}
+	t := k.current
+	defer t.leave(t.enter("kthread_create_on_node", "__kthread_create_on_node", "wait_for_completion_killable"))
+	req := k.requestKthread(comm, fn, t)
+	k.waitForCompletion(req.done, "kthread_create: wait for kthreadd")
 	return req.task
 }
 
@@ -238,7 +245,7 @@ func (k *Kernel) kthreadCreate(comm string, fn func(t *Task)) *Task {
 // by, if not nil, is woken when the thread exists. A front end passes nil
 // and runs the machine until req.task is set.
 func (k *Kernel) requestKthread(comm string, fn func(t *Task), by *Task) *kthreadReq {
-	req := &kthreadReq{comm: comm, fn: fn, by: by}
+	req := &kthreadReq{comm: comm, fn: fn, by: by, done: newCompletion("kthread_create_info.done")}
 	k.kthreadCreateList = append(k.kthreadCreateList, req)
 	k.wakeUpProcess(k.kthrd)
 	return req
@@ -247,15 +254,14 @@ func (k *Kernel) requestKthread(comm string, fn func(t *Task), by *Task) *kthrea
 // kthreadd creates the kernel threads others ask for; every such thread is
 // its child (ppid 2).
 func (k *Kernel) kthreadd(self *Task) {
+	self.enter("ret_from_fork_asm", "ret_from_fork", "kthreadd")
 	for {
 		for len(k.kthreadCreateList) > 0 {
 			req := k.kthreadCreateList[0]
 			k.kthreadCreateList = k.kthreadCreateList[1:]
 			req.task = k.newTask(req.comm, self, pfKthread, req.fn)
 			k.wakeUpNewTask(req.task)
-			if req.by != nil {
-				k.wakeUpProcess(req.by)
-			}
+			k.complete(req.done)
 		}
 		k.sleepOn(TaskInterruptible, "kthreadd: nothing to create")
 	}

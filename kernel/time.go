@@ -166,6 +166,8 @@ func (k *Kernel) nohzRestartTick() {
 // became runnable, and otherwise stop the tick and let time pass until the
 // next event or the end of the run budget.
 func (k *Kernel) idleLoop() {
+	k.idle.enter("secondary_startup_64_no_verify", "x86_64_start_kernel", "x86_64_start_reservations",
+		"start_kernel", "arch_call_rest_init", "rest_init", "cpu_startup_entry", "do_idle")
 	for {
 		k.deliverIRQs()
 		k.maybePark() // a step that stops at an irq or tick stops here
@@ -228,6 +230,7 @@ func (k *Kernel) queueDelayedWork(dw *delayedWork, delay uint64) {
 
 // kworker runs queued work items (worker_thread).
 func (k *Kernel) kworker(self *Task) {
+	self.enter(kthreadFrames("worker_thread")...)
 	for {
 		for len(k.workList) > 0 {
 			w := k.workList[0]

@@ -21,6 +21,23 @@ func pidArg(cmd, text string) (int, error) {
 	return pid, nil
 }
 
+// pidArgs parses a command's PID arguments; none means the task on the
+// CPU, as crash takes it.
+func pidArgs(s *Session, inv *Invocation, cmd string) ([]int, error) {
+	pids := []int{}
+	for _, a := range inv.Args {
+		pid, err := pidArg(cmd, a.Text)
+		if err != nil {
+			return nil, err
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) == 0 {
+		pids = append(pids, s.K.Current().PID)
+	}
+	return pids, nil
+}
+
 // cValue renders a field's value as crash prints C values.
 func cValue(v any) string {
 	switch x := v.(type) {
@@ -81,16 +98,9 @@ print what they point at, and NULL as 0x0.`,
 		jsonFlag(fs)
 	},
 	Run: func(s *Session, inv *Invocation) error {
-		pids := []int{}
-		for _, a := range inv.Args {
-			pid, err := pidArg("task", a.Text)
-			if err != nil {
-				return err
-			}
-			pids = append(pids, pid)
-		}
-		if len(pids) == 0 {
-			pids = append(pids, s.K.Current().PID)
+		pids, err := pidArgs(s, inv, "task")
+		if err != nil {
+			return err
 		}
 		members, _ := inv.Flags.GetStringSlice("members")
 		var all []kernel.TaskStruct

@@ -50,8 +50,8 @@ var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, spawnCmd, killCmd, sysctlCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
+		syscallCmd, spawnCmd, killCmd, sysctlCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, locksCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
