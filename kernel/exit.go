@@ -50,7 +50,7 @@ func (k *Kernel) doExit(t *Task, code int) {
 	}
 	t.MM = nil // exit_mm: ActiveMM stays until the switch away (lazy TLB)
 	if t.Files != nil {
-		t.Files.usage--
+		t.Files.usage.decAndTest() // put_files_struct
 		t.Files = nil
 	}
 	if t.vforkDone != nil {
@@ -152,6 +152,7 @@ func (k *Kernel) releaseTask(t *Task) {
 	}
 	delete(k.tasks, t.PID)
 	k.rq.Dequeue(&t.se, 0)
+	putCred(t.Cred) // put_task_struct drops the task's cred
 }
 
 // waitMatch reports whether child c is one pid selects (-1: any, >0: that

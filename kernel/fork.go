@@ -84,7 +84,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	c.ActiveMM, c.scratch = c.MM, p.scratch
 	if flags&cloneFiles != 0 && p.Files != nil {
 		c.Files = p.Files
-		p.Files.usage++
+		p.Files.usage.inc()
 	} else if p.Files != nil {
 		c.Files = p.Files.dup()
 	}
@@ -98,10 +98,10 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 
 // dup copies an fd table (dup_fd).
 func (f *FilesStruct) dup() *FilesStruct {
-	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: 1}
+	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}}
 	for _, x := range n.fds {
 		if x != nil {
-			x.usage++
+			x.usage.inc()
 		}
 	}
 	return n

@@ -18,8 +18,8 @@ func (k *Kernel) kernelInit(self *Task) {
 	self.Flags &^= pfKthread
 	k.setupUserMM(self)
 	con := &File{Path: "/dev/console", write: k.con.Write}
-	self.Files = &FilesStruct{fds: []*File{con, con, con}, usage: 1}
-	con.usage = 3
+	self.Files = &FilesStruct{fds: []*File{con, con, con}, usage: atomicT{1}}
+	con.usage.set(3)
 	k.initShell(self)
 }
 

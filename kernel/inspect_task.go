@@ -189,7 +189,7 @@ func (k *Kernel) TaskStruct(pid int) (TaskStruct, error) {
 	var fds []string
 	fileCount := 0
 	if t.Files != nil {
-		fileCount = t.Files.usage
+		fileCount = t.Files.usage.read()
 		for fd, f := range t.Files.fds {
 			if f != nil {
 				fds = append(fds, fmt.Sprintf("%d %s", fd, f.Path))
@@ -252,7 +252,7 @@ func (k *Kernel) TaskStruct(pid int) (TaskStruct, error) {
 			{"active_mm", ptr(t.ActiveMM != nil, activeMM), ""},
 		}},
 		{"credentials", []Field{
-			{"cred.usage", t.Cred.usage, ""},
+			{"cred.usage", t.Cred.usage.read(), ""},
 			{"cred.uid", t.Cred.UID, ""},
 			{"cred.gid", t.Cred.GID, ""},
 			{"cred.suid", t.Cred.SUID, ""},

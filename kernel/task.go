@@ -53,27 +53,30 @@ const (
 // Cred is a task's credentials (struct cred).
 type Cred struct {
 	UID, GID, EUID, EGID, SUID, SGID, FSUID, FSGID int
-	usage                                          int
+	usage                                          atomicT
 }
 
 // rootCred is init_cred: everyone root, as at boot.
-func rootCred() *Cred { return &Cred{usage: 1} }
+func rootCred() *Cred { return &Cred{usage: atomicT{1}} }
 
 // getCred takes a reference (get_cred).
-func getCred(c *Cred) *Cred { c.usage++; return c }
+func getCred(c *Cred) *Cred { c.usage.inc(); return c }
+
+// putCred drops a reference (put_cred); the last one frees the cred.
+func putCred(c *Cred) { c.usage.decAndTest() }
 
 // File is an open file (struct file). Until the VFS exists the only files
 // are the console's.
 type File struct {
 	Path  string
 	write func(p []byte) int
-	usage int
+	usage atomicT
 }
 
 // FilesStruct is an fd table (struct files_struct).
 type FilesStruct struct {
 	fds   []*File
-	usage int
+	usage atomicT
 }
 
 func (f *FilesStruct) get(fd int) *File {
