@@ -137,6 +137,8 @@ type Kernel struct {
 	irqsOff      int
 	consoleSem   *semaphore
 	torture      *lockTorture
+	breaks       []*Breakpoint
+	nextBreak    int
 	tortureMutex *mutex
 	tortureSpin  *spinlock
 	nohz         NOHZStats

@@ -53,8 +53,9 @@ func (k *Kernel) Provoke(kind string) (RunResult, error) {
 		return RunResult{Reason: StopHalted}, nil
 	}
 	k.requestKthread("lkdtm", func(t *Task) {
+		t.enter("ret_from_fork_asm", "ret_from_fork", "kthread", "direct_entry", "lkdtm_do_action", "lkdtm_"+strings.ToUpper(kind))
 		k.printk(consoledrv.Info, "lkdtm: Performing direct entry %s", strings.ToUpper(kind))
 		fn(k)
 	}, nil)
-	return k.Run(Stop{}), nil
+	return k.Run(Stop{Breakpoints: true}), nil
 }

@@ -163,6 +163,7 @@ func (k *Kernel) oops(t *Task, r any) {
 	case k.cfg.PanicOnOops:
 		k.panic("Fatal exception")
 	}
+	k.breakAtOops(t)
 	// make_task_dead: the task dies with whatever it held; interrupts and
 	// preemption come back on, its locks stay taken.
 	if k.irqsOff > 0 {

@@ -78,6 +78,7 @@ type Event struct {
 	Tick    *TickEvent     `json:"tick,omitempty"`
 	Cascade *CascadeEvent  `json:"cascade,omitempty"`
 	Timer   *TimerEvent    `json:"timer,omitempty"`
+	Oops    *TaskRef       `json:"oops,omitempty"` // the task the Oops kills
 }
 
 // maxEvents bounds the recent-event ring.
@@ -92,6 +93,9 @@ func (k *Kernel) emit(e Event) {
 		k.events = append(k.events, e)
 	} else {
 		k.events[(k.evSeq-1)%maxEvents] = e
+	}
+	if e.Kind != EvSyscall { // a syscall breakpoint stops at the entry
+		k.checkBreak(&e)
 	}
 	k.result.Switches += boolInt(e.Kind == EvSwitch)
 	k.result.IRQs += boolInt(e.Kind == EvIRQ)
@@ -131,6 +135,8 @@ type Stop struct {
 	Until EventKind
 	Count int
 	Done  func() bool
+	// Breakpoints makes the run stop at the first breakpoint hit.
+	Breakpoints bool
 }
 
 // DefaultStepBudget bounds a step that names no budget: 60 s of
@@ -155,6 +161,8 @@ type RunResult struct {
 	Switches  int     `json:"switches"`
 	IRQs      int     `json:"irqs"`
 	Hits      []Event `json:"hits,omitempty"` // the events a step stopped at
+	// Breakpoint is the number of the breakpoint the run stopped at.
+	Breakpoint int `json:"breakpoint,omitempty"`
 }
 
 type stopState struct {
@@ -165,6 +173,8 @@ type stopState struct {
 	done      func() bool
 	stalled   bool
 	start     int64
+	breaks    bool
+	bpHit     int
 }
 
 // RequestPark asks the running kernel to hand the CPU back at its next safe
@@ -184,7 +194,7 @@ func (k *Kernel) Run(s Stop) RunResult {
 		return RunResult{Reason: StopHalted}
 	}
 	now := k.host.Time()
-	st := stopState{deadline: host.Forever, until: s.Until, remaining: s.Count, done: s.Done, start: now}
+	st := stopState{deadline: host.Forever, until: s.Until, remaining: s.Count, done: s.Done, start: now, breaks: s.Breakpoints}
 	if s.Until != "" || s.Done != nil {
 		if s.Until != "" && st.remaining <= 0 {
 			st.remaining = 1
@@ -225,6 +235,8 @@ func (k *Kernel) stopReason(idle bool) string {
 		return StopInterrupted
 	case k.stop.until != "" && k.stop.remaining == 0:
 		return StopEvent
+	case k.stop.bpHit != 0:
+		return StopBreakpoint
 	}
 	if !idle || k.irqs.Pending() != 0 {
 		return ""

@@ -21,8 +21,10 @@ type SyscallRecord struct {
 	Ret      int64     `json:"ret"`
 	RetNote  string    `json:"ret_note,omitempty"` // strace's decoding of the value: "(SCHED_FIFO)"
 	NoReturn bool      `json:"no_return,omitempty"`
-	Path     Path      `json:"path"`
-	Task     TaskRef   `json:"task"`
+	// Entering: the call has not run yet (a breakpoint at its entry).
+	Entering bool    `json:"entering,omitempty"`
+	Path     Path    `json:"path"`
+	Task     TaskRef `json:"task"`
 }
 
 // displayName is the call's name, or strace's name for an unknown number.
@@ -42,6 +44,10 @@ func (r *SyscallRecord) String() string {
 		if r.RetNote != "" && r.Ret >= 0 {
 			ret += " " + r.RetNote
 		}
+	}
+	if r.Entering {
+		// strace's line for a call that has not returned.
+		return fmt.Sprintf("%s(%s <unfinished ...>", r.displayName(), strings.Join(r.ArgText, ", "))
 	}
 	call := fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", "))
 	// strace aligns the result at column 40 (its -a default), or leaves

@@ -410,7 +410,7 @@ func kthreadFrames(fn string) []string {
 
 // sysEntryNames are the entry frames per syscall number, built once.
 var sysEntryNames = func() [][]string {
-	out := make([][]string, 512)
+	out := make([][]string, abi.NRSyscalls)
 	for nr := range out {
 		name, _ := abi.SyscallName(nr)
 		out[nr] = []string{"entry_SYSCALL_64_after_hwframe", "do_syscall_64", "__x64_sys_" + name}

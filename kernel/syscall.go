@@ -149,6 +149,7 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	req.Record = rec
 	ret := -int64(abi.ENOSYS)
 	depth := t.enter(sysEntryFrames(t, req.Nr)...)
+	k.breakAtSyscallEntry(t, rec)
 	if ok {
 		args := req.Args
 		ret = def.fn(k, t, &args)

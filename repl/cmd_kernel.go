@@ -56,13 +56,7 @@ return (= ?); exiting init panics the kernel, as in Linux.`,
 		if len(prev) > 0 {
 			return nil
 		}
-		var out []string
-		for nr := 0; nr < abi.NRSyscalls; nr++ {
-			if name, ok := abi.SyscallName(nr); ok {
-				out = append(out, name)
-			}
-		}
-		return out
+		return abi.SyscallNames()
 	},
 	Run: runSyscall,
 }
@@ -217,10 +211,7 @@ any Oops halts the machine instead.`,
 		if err != nil {
 			return usagef("%v", err)
 		}
-		if res.Reason == kernel.StopHalted {
-			_, why := s.K.Halted()
-			fmt.Fprintf(inv.Out, "%s\n", s.red.Sprintf("kernel halted: %s (type reboot)", why))
-		}
+		s.reportStop(inv, res, "")
 		return nil
 	},
 }

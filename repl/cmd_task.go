@@ -184,7 +184,9 @@ CPU; ST is the state letter (R running or runnable, S sleeping, D
 uninterruptible, T stopped, Z zombie); CLS the policy (TS normal, B batch,
 IDL idle, FF fifo, RR round robin); PRI task_struct.prio (0-99 real-time,
 100-139 normal: 120 + nice; lower runs first); NI the nice value; TIME+ the
-CPU time (user + system) as top prints it. --json has every field,
+CPU time as top prints it: sum_exec_runtime, which utime + stime add up to
+once Linux scales the tick samples (cputime_adjust), so a task that always
+sleeps before the tick still shows the time it ran. --json has every field,
 including the context-switch counts and times in ns.`,
 	SeeAlso: []string{"task", "pstree", "runq", "status"},
 	MaxArgs: 0,
@@ -211,7 +213,7 @@ including the context-switch counts and times in ns.`,
 			}
 			rows = append(rows, []string{
 				cur, strconv.Itoa(t.PID), strconv.Itoa(t.PPID), st, cls(t.Policy),
-				strconv.Itoa(t.Prio), strconv.Itoa(t.Nice), timePlus(t.UtimeNs + t.StimeNs),
+				strconv.Itoa(t.Prio), strconv.Itoa(t.Nice), timePlus(t.SumExecNs),
 				taskName(t.Comm, t.Kthread),
 			})
 		}

@@ -69,12 +69,14 @@ always finds one.`,
 		if err != nil {
 			return err
 		}
-		res := s.K.Run(kernel.Stop{Until: kind, Count: n, For: budget})
+		res := s.K.Run(kernel.Stop{Until: kind, Count: n, For: budget, Breakpoints: true})
 		if inv.wantJSON() {
 			return printJSON(inv.Out, res)
 		}
 		for _, e := range res.Hits {
-			fmt.Fprintln(inv.Out, s.eventLine(e))
+			if res.Reason != kernel.StopBreakpoint {
+				fmt.Fprintln(inv.Out, s.eventLine(e))
+			}
 		}
 		s.reportStop(inv, res, fmt.Sprintf("no %s within %s s of simulated time", kind, secs(res.ElapsedNs)))
 		return nil
@@ -106,6 +108,10 @@ func (s *Session) reportStop(inv *Invocation, res kernel.RunResult, budgetMsg st
 		fmt.Fprintln(inv.Out, s.red.Sprintf("kernel halted: %s (type reboot)", why))
 	case kernel.StopStalled:
 		fmt.Fprintln(inv.Out, "the machine is idle with no timer armed: nothing will happen")
+	case kernel.StopBreakpoint:
+		// gdb's "Breakpoint N, where": the event that hit it.
+		e := res.Hits[len(res.Hits)-1]
+		fmt.Fprintf(inv.Out, "%s %d, %s\n", s.red.Sprint("Breakpoint"), res.Breakpoint, s.eventLine(e))
 	}
 }
 
@@ -135,7 +141,7 @@ run early.`,
 			return usagef("run: %s is more than 24h at a time", inv.Args[0].Text)
 		}
 		j0 := s.K.Jiffies()
-		res := s.K.Run(kernel.Stop{For: d})
+		res := s.K.Run(kernel.Stop{For: d, Breakpoints: true})
 		if inv.wantJSON() {
 			return printJSON(inv.Out, res)
 		}

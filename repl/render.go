@@ -98,6 +98,8 @@ func (s *Session) eventLine(e kernel.Event) string {
 	case kernel.EvCascade:
 		c := e.Cascade
 		return fmt.Sprintf("%s %s tv%d slot %d: %d timer(s) re-added to lower vectors at jiffy %d", ts, s.cyan.Sprint("cascade"), c.Vector, c.Slot, c.Timers, c.Jiffies)
+	case kernel.EvOops:
+		return fmt.Sprintf("%s %s in %s (the task dies when the machine runs on)", ts, s.red.Sprint("oops"), ref(*e.Oops))
 	case kernel.EvTick:
 		t := e.Tick
 		return fmt.Sprintf("%s %s jiffies %d (+%d, %d skipped by NO_HZ)", ts, s.cyan.Sprint("tick"), t.Jiffies, t.Ticks, t.Skipped)

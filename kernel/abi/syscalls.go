@@ -65,3 +65,14 @@ func SyscallNumber(name string) (int, bool) {
 	nr, ok := syscallNumbers()[name]
 	return nr, ok
 }
+
+// SyscallNames lists the x86-64 system call names in number order.
+func SyscallNames() []string {
+	var out []string
+	for nr := 0; nr < NRSyscalls; nr++ {
+		if name, ok := SyscallName(nr); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
