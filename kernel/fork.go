@@ -80,6 +80,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		c.vforkParent = p
 	}
 	k.nrForks++
+	k.traceFork(p, c)
 	k.wakeUpNewTask(c)
 	return c, 0
 }

@@ -146,6 +146,7 @@ type Kernel struct {
 	result  RunResult
 	events  []Event
 	evSeq   uint64
+	tr      traceBuffer
 
 	// Faults.
 	oopses  int
@@ -185,7 +186,10 @@ func Boot(cfg Config) (*Kernel, error) {
 	}
 	k.timers.OnExpire = func(t *timers.TimerList) {
 		k.emit(Event{Kind: EvTimer, Timer: &TimerEvent{Function: t.Name, Owner: t.Owner, Expires: t.Expires, Jiffies: k.timers.TimerJiffies() - 1}})
+		k.traceTimerExpire(t, k.timers.TimerJiffies()-1)
 	}
+	k.timers.OnExpired = k.traceTimerExpired
+	k.traceHooks()
 	k.uptimeOrigin = h.Time()
 	k.lastUpdate = k.uptimeOrigin
 	k.lastTickJiffies = k.jiffies
