@@ -179,6 +179,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
+		tr:       traceBuffer{size: TraceBufEntries},
 	}
 	k.timers = timers.NewWheel(k.jiffies)
 	k.timers.OnCascade = func(vector, slot, n int) {

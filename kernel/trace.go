@@ -108,8 +108,11 @@ func (e TraceEntry) String() string {
 
 // TraceInfo is the trace buffer as plain values.
 type TraceInfo struct {
-	Enabled bool         `json:"tracing_on"`
-	Written uint64       `json:"entries_written"`
+	Enabled bool   `json:"tracing_on"`
+	Written uint64 `json:"entries_written"`
+	// EndNs ends the traced span: now while tracing is on, else the time
+	// it was turned off.
+	EndNs   int64        `json:"end_ns"`
 	Entries []TraceEntry `json:"entries"` // oldest first
 }
 
@@ -145,6 +148,7 @@ func (ti TraceInfo) Text() string {
 // It is owned by the CPU holder.
 type traceBuffer struct {
 	on      bool
+	offNs   int64 // when TraceOff was called
 	size    int
 	ring    []TraceEntry
 	written uint64
@@ -155,7 +159,11 @@ type traceBuffer struct {
 func (k *Kernel) TraceOn() { k.tr.on = true }
 
 // TraceOff stops recording; the buffer keeps what it has.
-func (k *Kernel) TraceOff() { k.tr.on = false }
+func (k *Kernel) TraceOff() {
+	if k.tr.on {
+		k.tr.on, k.tr.offNs = false, k.clockNs()
+	}
+}
 
 // TraceClear empties the buffer and zeroes entries-written (echo >
 // trace).
@@ -166,7 +174,10 @@ func (k *Kernel) TraceClear() {
 
 // Trace returns the buffer, oldest entry first.
 func (k *Kernel) Trace() TraceInfo {
-	ti := TraceInfo{Enabled: k.tr.on, Written: k.tr.written}
+	ti := TraceInfo{Enabled: k.tr.on, Written: k.tr.written, EndNs: k.tr.offNs}
+	if k.tr.on {
+		ti.EndNs = k.clockNs()
+	}
 	r := k.tr.ring
 	if len(r) < k.tr.size {
 		ti.Entries = append([]TraceEntry(nil), r...)
@@ -201,9 +212,6 @@ func (k *Kernel) trace(h held, event, args string, sw *TraceSwitch) {
 		HardIRQ:     k.hardirq > 0, SoftIRQ: k.softirqNest > 0,
 		PreemptDepth: h.preempt,
 		Event:        event, Args: args, Switch: sw,
-	}
-	if k.tr.size == 0 {
-		k.tr.size = TraceBufEntries
 	}
 	if len(k.tr.ring) < k.tr.size {
 		k.tr.ring = append(k.tr.ring, e)

@@ -302,11 +302,11 @@ var jiffiesCmd = &Command{
 }
 
 var eventsCmd = &Command{
-	Names:   []string{"events", "trace"},
+	Names:   []string{"events"},
 	Group:   "Inspection",
 	Usage:   "events [--json] [N]",
 	Summary: "Show the last N kernel events (switches, IRQs, system calls, ticks).",
-	SeeAlso: []string{"step"},
+	SeeAlso: []string{"step", "trace"},
 	MaxArgs: 1,
 	Flags:   jsonFlag,
 	Run: func(s *Session, inv *Invocation) error {

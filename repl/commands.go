@@ -51,7 +51,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, spawnCmd, killCmd, irqCmd, softirqsCmd, stepCmd, runCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, dmesgCmd, eventsCmd, catCmd, lkdtmCmd,
+		statusCmd, psCmd, dmesgCmd, eventsCmd, traceCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
