@@ -199,7 +199,11 @@ func (tl *timeline) render(w io.Writer, useColor bool) {
 	fmt.Fprintf(w, "%*s %s\n", labelW, "", strings.TrimRight(labels, " "))
 	span := tl.EndNs - tl.StartNs
 	for i, r := range tl.Rows {
-		fmt.Fprintf(w, "  %s %-*s ran %s ms (%.1f%%)\n", styles[i].c.Sprint(styles[i].full), labelW, r.label(), msecs(r.RunNs), 100*float64(r.RunNs)/float64(span))
+		ran := msecs(r.RunNs) + " ms"
+		if r.RunNs < 1000 {
+			ran = fmt.Sprintf("%d ns", r.RunNs)
+		}
+		fmt.Fprintf(w, "  %s %-*s ran %s (%.1f%%)\n", styles[i].c.Sprint(styles[i].full), labelW, r.label(), ran, 100*float64(r.RunNs)/float64(span))
 	}
 }
 
