@@ -2,7 +2,6 @@ package repl
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,18 +42,7 @@ func TestTraceBadInputIsOneLine(t *testing.T) {
 		"trace timeline --width x":   `trace: invalid argument "x" for "--width" flag: strconv.ParseInt: parsing "x": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline] ...)`,
 		"trace timeline --width 1e9": `trace: invalid argument "1e9" for "--width" flag: strconv.ParseInt: parsing "1e9": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline] ...)`,
 	}
-	for line, want := range cases {
-		out.Reset()
-		err := s.Exec(line)
-		var ue *UsageError
-		if !errors.As(err, &ue) || err.Error() != want {
-			t.Errorf("%s:\n got %v\nwant %s", line, err, want)
-			continue
-		}
-		if strings.Contains(err.Error(), "\n") || out.Len() != 0 {
-			t.Errorf("%s: error must be one line with no other output, got %q / %q", line, err, out.String())
-		}
-	}
+	wantUsageErrors(t, s, out, cases)
 }
 
 func TestTraceSaveWritesWhatShowPrints(t *testing.T) {
@@ -122,5 +110,18 @@ func TestTimelineColorIsDeterministicAndOptional(t *testing.T) {
 	}
 	if strings.Contains(plain.String(), "\x1b[") || strings.Contains(plain.String(), "█") {
 		t.Fatalf("plain has color or blocks:\n%s", plain.String())
+	}
+}
+
+func TestTimelineOfAVeryLongSpanDoesNotOverflow(t *testing.T) {
+	const year = int64(365 * 24 * 3600 * 1e9)
+	ti := kernel.TraceInfo{EndNs: 3 * year, Entries: []kernel.TraceEntry{
+		{TimeNs: 0, PID: 5, Comm: "a"},
+		{TimeNs: year, PID: 5, Comm: "a", Switch: &kernel.TraceSwitch{PrevPID: 5, PrevComm: "a", NextPID: 6, NextComm: "b"}},
+	}}
+	var b bytes.Buffer
+	buildTimeline(ti, 999).render(&b, false)
+	if !strings.Contains(b.String(), "a-5 |"+strings.Repeat("A", 333)+strings.Repeat(" ", 666)+"|") {
+		t.Fatalf("%s", b.String())
 	}
 }

@@ -91,7 +91,10 @@ func buildTimeline(ti kernel.TraceInfo, width int) *timeline {
 
 // colStart is the time column c begins at.
 func (tl *timeline) colStart(c int) int64 {
-	return tl.StartNs + (tl.EndNs-tl.StartNs)*int64(c)/int64(tl.Width)
+	// span*c/width without overflow: years of uptime times 1000 columns
+	// would not fit in an int64.
+	span, w := tl.EndNs-tl.StartNs, int64(tl.Width)
+	return tl.StartNs + span/w*int64(c) + span%w*int64(c)/w
 }
 
 // add charges [from, to) to r, column by column.
@@ -100,8 +103,14 @@ func (tl *timeline) add(r *timelineRow, from, to int64) {
 		return
 	}
 	r.RunNs += to - from
-	span := tl.EndNs - tl.StartNs
-	c := int((from - tl.StartNs) * int64(tl.Width) / span)
+	c := int(float64(from-tl.StartNs) / float64(tl.EndNs-tl.StartNs) * float64(tl.Width))
+	c = min(max(c, 0), tl.Width-1)
+	for c > 0 && tl.colStart(c) > from {
+		c--
+	}
+	for c < tl.Width-1 && tl.colStart(c+1) <= from {
+		c++
+	}
 	for ; c < tl.Width && tl.colStart(c) < to; c++ {
 		lo, hi := max(from, tl.colStart(c)), min(to, tl.colStart(c+1))
 		if hi > lo {
