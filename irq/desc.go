@@ -64,6 +64,13 @@ type Table struct {
 	descs    [NrIRQs]Desc
 	pending  atomic.Uint64
 	errCount uint64 // irq_err_count: raises of lines that do not exist (ERR:)
+
+	// OnHandlerEntry and OnHandlerExit, if set, are told of each action
+	// handler just before it runs and just after it returns, with what
+	// it returned (the irq_handler_entry and irq_handler_exit
+	// tracepoints of __handle_irq_event_percpu).
+	OnHandlerEntry func(irq int, name string)
+	OnHandlerExit  func(irq int, ret Return)
 }
 
 // NewTable returns a table of NrIRQs edge-triggered lines on chip.
@@ -211,7 +218,14 @@ func (t *Table) Handle(irq int) Outcome {
 	}
 	handled := false
 	for _, a := range append([]*Action(nil), d.actions...) {
-		if a.Handler(irq, a.DevID)&IRQHandled != 0 {
+		if t.OnHandlerEntry != nil {
+			t.OnHandlerEntry(irq, a.Name)
+		}
+		ret := a.Handler(irq, a.DevID)
+		if t.OnHandlerExit != nil {
+			t.OnHandlerExit(irq, ret)
+		}
+		if ret&IRQHandled != 0 {
 			handled = true
 		}
 	}

@@ -33,6 +33,11 @@ type Softirqs struct {
 
 	tasklets   []*Tasklet // TASKLET_SOFTIRQ list (tasklet_vec)
 	hiTasklets []*Tasklet // HI_SOFTIRQ list (tasklet_hi_vec)
+
+	// OnEntry and OnExit, if set, are told of each vector just before
+	// its action runs and just after it returns (the softirq_entry and
+	// softirq_exit tracepoints of __do_softirq).
+	OnEntry, OnExit func(nr int)
 }
 
 // NewSoftirqs returns a vector with the tasklet actions opened on HI and
@@ -81,8 +86,14 @@ func (s *Softirqs) DoSoftirq() (leftover bool) {
 				continue
 			}
 			s.counts[nr]++
+			if s.OnEntry != nil {
+				s.OnEntry(nr)
+			}
 			if a := s.actions[nr]; a != nil {
 				a()
+			}
+			if s.OnExit != nil {
+				s.OnExit(nr)
 			}
 		}
 	}

@@ -49,6 +49,7 @@ func (k *Kernel) doExit(t *Task, code int) {
 		k.timers.Del(&t.alarm.timer)
 	}
 	t.MM = nil // exit_mm: ActiveMM stays until the switch away (lazy TLB)
+	k.traceProcess("sched_process_exit", t.Comm, t.PID, t.se.Prio)
 	if t.Files != nil {
 		t.Files.usage.decAndTest() // put_files_struct
 		t.Files = nil
@@ -155,6 +156,20 @@ func (k *Kernel) releaseTask(t *Task) {
 	putCred(t.Cred) // put_task_struct drops the task's cred
 }
 
+// waitPidNr is pid_nr(wo->wo_pid) as do_wait traces it: the pid or
+// process group waited for, or 0 for any child.
+func waitPidNr(pid int, caller *Task) int {
+	switch {
+	case pid == -1:
+		return 0
+	case pid == 0:
+		return caller.PGID
+	case pid < 0:
+		return -pid
+	}
+	return pid
+}
+
 // waitMatch reports whether child c is one pid selects (-1: any, >0: that
 // process, 0: the caller's process group, < -1: process group -pid).
 func waitMatch(c *Task, pid int, caller *Task) bool {
@@ -182,6 +197,7 @@ func sysWait4(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if pid == -1<<31 {
 		return -int64(abi.ESRCH) // INT_MIN has no process group
 	}
+	k.traceProcess("sched_process_wait", t.Comm, waitPidNr(pid, t), t.se.Prio)
 	for {
 		found, status, c := false, 0, (*Task)(nil)
 		for _, x := range k.threadGroup(t) {

@@ -92,6 +92,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		c.vforkDone = newCompletion("vfork_done")
 	}
 	k.nrForks++
+	k.traceFork(p, c)
 	k.wakeUpNewTask(c)
 	return c, 0
 }

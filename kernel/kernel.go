@@ -159,6 +159,7 @@ type Kernel struct {
 	result  RunResult
 	events  []Event
 	evSeq   uint64
+	tr      traceBuffer
 
 	// Faults.
 	oopses  int
@@ -191,6 +192,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
+		tr:       traceBuffer{size: TraceBufEntries},
 	}
 	k.timers = timers.NewWheel(k.jiffies)
 	k.timers.OnCascade = func(vector, slot, n int) {
@@ -198,7 +200,10 @@ func Boot(cfg Config) (*Kernel, error) {
 	}
 	k.timers.OnExpire = func(t *timers.TimerList) {
 		k.emit(Event{Kind: EvTimer, Timer: &TimerEvent{Function: t.Name, Owner: t.Owner, Expires: t.Expires, Jiffies: k.timers.TimerJiffies() - 1}})
+		k.traceTimerExpire(t, k.timers.TimerJiffies()-1)
 	}
+	k.timers.OnExpired = k.traceTimerExpired
+	k.traceHooks()
 	k.uptimeOrigin = h.Time()
 	k.lastUpdate = k.uptimeOrigin
 	k.lastTickJiffies = k.jiffies

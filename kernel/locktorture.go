@@ -177,7 +177,7 @@ func (k *Kernel) mdelay(ns int64) {
 		k.deliverIRQs()
 		if k.needResched && k.preemptCount == 0 {
 			d := t.enter("asm_sysvec_apic_timer_interrupt", "irqentry_exit", "preempt_schedule_irq")
-			k.schedule()
+			k.preemptSchedule()
 			t.leave(d)
 		}
 		k.maybePark()

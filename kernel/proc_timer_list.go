@@ -85,22 +85,29 @@ func (k *Kernel) ProcTimerList() string {
 	return b.String()
 }
 
-// procFiles are the /proc files kplay generates so far; the procfs of the
-// VFS issue serves them (and many more) through open and read.
+// procFiles are the /proc (and tracefs) files kplay generates so far; the
+// procfs of the VFS issue serves them (and many more) through open and
+// read.
 var procFiles = map[string]func(k *Kernel) string{
-	"/proc/timer_list": (*Kernel).ProcTimerList,
+	"/proc/timer_list":          (*Kernel).ProcTimerList,
+	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
+}
+
+// ProcFiles lists the files ReadProc generates, sorted.
+func ProcFiles() []string {
+	names := make([]string, 0, len(procFiles))
+	for n := range procFiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // ReadProc returns the contents of a generated /proc file.
 func (k *Kernel) ReadProc(path string) (string, error) {
 	gen, ok := procFiles[path]
 	if !ok {
-		var names []string
-		for n := range procFiles {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return "", errInvalid("%s: No such file or directory (kplay generates %s)", path, strings.Join(names, ", "))
+		return "", errInvalid("%s: No such file or directory (kplay generates %s)", path, strings.Join(ProcFiles(), ", "))
 	}
 	return gen(k), nil
 }

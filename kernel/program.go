@@ -66,6 +66,7 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	}
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.nrForks++
+	k.traceFork(k.initTsk, t)
 	k.wakeUpNewTask(t)
 	return t.PID, nil
 }

@@ -13,7 +13,10 @@ func sprintf(format string, args ...any) string { return fmt.Sprintf(format, arg
 func (k *Kernel) wakeUpNewTask(t *Task) {
 	t.State = TaskRunning
 	k.rq.Update(k.clockNs())
-	if k.rq.WakeUpNew(&t.se) {
+	preempt := k.rq.WakeUpNew(&t.se)
+	// Traced after activate_task, before check_preempt_curr.
+	k.traceWakeup(heldWakeupNew, "sched_wakeup_new", t)
+	if preempt {
 		k.needResched = true
 		k.switchWhy = sprintf("wakeup preemption: new task %s[%d] preempts %s[%d]", t.Comm, t.PID, k.current.Comm, k.current.PID)
 	}
@@ -31,6 +34,8 @@ func (k *Kernel) wakeUpProcess(t *Task) bool {
 		k.needResched = true
 		k.switchWhy = sprintf("wakeup preemption: %s[%d] woke and preempts %s[%d]", t.Comm, t.PID, k.current.Comm, k.current.PID)
 	}
+	// ttwu_do_wakeup traces after check_preempt_curr.
+	k.traceWakeup(heldWakeup, "sched_wakeup", t)
 	return true
 }
 
@@ -45,16 +50,30 @@ func (k *Kernel) sleepOn(state TaskState, why string) {
 	k.schedule()
 }
 
-// schedule picks the next task and switches to it (__schedule).
+// schedule picks the next task and switches to it (schedule, then
+// __schedule(SM_NONE)): the current task blocks if its state says so, or
+// yields the CPU on its way back to user mode.
 //
 // Preconditions: process context (a schedule from interrupt or softirq
 // context is "scheduling while atomic", a BUG).
-func (k *Kernel) schedule() {
+func (k *Kernel) schedule() { k.doSchedule(false) }
+
+// preemptSchedule is schedule at a kernel preemption point
+// (preempt_schedule_common, which cond_resched reaches): sched_switch
+// reports the preempted task as "R+".
+func (k *Kernel) preemptSchedule() { k.doSchedule(true) }
+
+// doSchedule is __schedule.
+func (k *Kernel) doSchedule(preempt bool) {
 	if k.hardirq > 0 || k.softirqNest > 0 || k.preemptCount > 0 {
 		k.bug("scheduling while atomic")
 	}
 	prev := k.current
-	defer prev.leave(prev.enter("schedule", "__schedule"))
+	if preempt {
+		defer prev.leave(prev.enter("__schedule"))
+	} else {
+		defer prev.leave(prev.enter("schedule", "__schedule"))
+	}
 	k.needResched = false
 	blocked := prev.State != TaskRunning
 	k.rq.Update(k.clockNs())
@@ -82,6 +101,7 @@ func (k *Kernel) schedule() {
 			why = "preempted"
 		}
 	}
+	k.traceSchedSwitch(prev, next, preempt)
 	k.emit(Event{Kind: EvSwitch, Switch: &SwitchEvent{
 		Prev: k.ref(prev), Next: k.ref(next), PrevState: prev.State.Letter(), Why: why, Pick: pick,
 	}})
@@ -111,7 +131,7 @@ func (k *Kernel) condResched() {
 	k.deliverIRQs()
 	if k.needResched && k.preemptCount == 0 {
 		defer k.current.leave(k.current.enter("__cond_resched", "preempt_schedule_common"))
-		k.schedule()
+		k.preemptSchedule()
 	}
 	k.maybePark()
 }

@@ -341,7 +341,7 @@ func (k *Kernel) spinUnlock(s *spinlock) {
 		defer k.current.leave(k.current.enter("preempt_schedule"))
 		// The reschedule asked for while the lock was held is taken now.
 		k.switchWhy = "preempted at spin_unlock (preempt_enable): " + strings.TrimPrefix(k.switchWhy, "preempted: ")
-		k.schedule()
+		k.preemptSchedule()
 	}
 }
 

@@ -293,11 +293,11 @@ var jiffiesCmd = &Command{
 }
 
 var eventsCmd = &Command{
-	Names:   []string{"events", "trace"},
+	Names:   []string{"events"},
 	Group:   "Inspection",
 	Usage:   "events [--json] [N]",
 	Summary: "Show the last N kernel events (switches, IRQs, system calls, ticks).",
-	SeeAlso: []string{"step"},
+	SeeAlso: []string{"step", "trace"},
 	MaxArgs: 1,
 	Flags:   jsonFlag,
 	Run: func(s *Session, inv *Invocation) error {
@@ -368,15 +368,16 @@ var catCmd = &Command{
 	Names:   []string{"cat"},
 	Group:   "Inspection",
 	Usage:   "cat PATH",
-	Summary: "Print a /proc file the kernel generates, in Linux's format.",
+	Summary: "Print a /proc or tracefs file the kernel generates, in Linux's format.",
 	Help: `
 For now the kernel generates /proc/timer_list (a reduced form of Linux's:
 the clock base, the active timers, the NO_HZ fields of tick_sched, jiffies
-and the tick device). Pointers print as (____ptrval____), as %p does
-before pointer hashing is seeded, so output stays deterministic.`,
-	SeeAlso: []string{"timers", "status"},
+and the tick device) and /sys/kernel/tracing/trace (the trace buffer, as
+trace show prints it). Pointers in timer_list print as (____ptrval____), as
+%p does before pointer hashing is seeded, so output stays deterministic.`,
+	SeeAlso: []string{"timers", "status", "trace"},
 	MinArgs: 1, MaxArgs: 1,
-	Words: func(*Session, []string) []string { return []string{"/proc/timer_list"} },
+	Words: func(*Session, []string) []string { return kernel.ProcFiles() },
 	Run: func(s *Session, inv *Invocation) error {
 		text, err := s.K.ReadProc(inv.Args[0].Text)
 		if err != nil {

@@ -82,19 +82,27 @@ func TestBadInputIsOneLineAndLosesNothing(t *testing.T) {
 		"syscall 99999999999999999999":       "syscall: 99999999999999999999 does not fit in a 64-bit register",
 		"syscall getpid 0x1ffffffffffffffff": `argument 1: "0x1ffffffffffffffff" does not fit in a 64-bit register`,
 	}
+	wantUsageErrors(t, s, out, cases)
+	if got := run(t, s, out, "irq"); !strings.Contains(got, "mydev") {
+		t.Fatalf("state lost after bad input:\n%s", got)
+	}
+}
+
+// wantUsageErrors runs each bad line and checks that it fails with its
+// one-line usage error and prints nothing else.
+func wantUsageErrors(t *testing.T, s *Session, out *bytes.Buffer, cases map[string]string) {
+	t.Helper()
 	for line, want := range cases {
 		out.Reset()
 		err := s.Exec(line)
 		var ue *UsageError
 		if !errors.As(err, &ue) || err.Error() != want {
 			t.Errorf("%s:\n got %v\nwant %s", line, err, want)
+			continue
 		}
 		if strings.Contains(err.Error(), "\n") || out.Len() != 0 {
 			t.Errorf("%s: error must be one line with no other output, got %q / %q", line, err, out.String())
 		}
-	}
-	if got := run(t, s, out, "irq"); !strings.Contains(got, "mydev") {
-		t.Fatalf("state lost after bad input:\n%s", got)
 	}
 }
 

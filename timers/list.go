@@ -15,10 +15,18 @@ type TimerList struct {
 
 	pending bool
 	seq     uint64 // List: insertion order, for FIFO among equal expiries
+	addr    uint64 // Wheel: see Addr
 
 	next, prev *TimerList // Wheel: the slot's list
 	slot       *slot
 }
+
+// Addr stands in for the timer's address, which tracepoints print: the
+// wheel numbers each timer the first time it is armed (1, 2, ...), so the
+// number is stable for the timer's life, tells timers apart, and is the
+// same in every run, as a Go pointer would not be. 0 means never armed
+// on a wheel.
+func (t *TimerList) Addr() uint64 { return t.addr }
 
 // Pending is timer_pending.
 func (t *TimerList) Pending() bool { return t.pending }

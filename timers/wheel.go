@@ -94,8 +94,12 @@ type Wheel struct {
 	// vector (2-5), its slot and how many timers were re-added.
 	OnCascade func(vector, slot, n int)
 	// OnExpire, if set, is called with each expiring timer just before
-	// its function runs.
-	OnExpire func(t *TimerList)
+	// its function runs, and OnExpired just after it returns (the
+	// timer_expire_entry and timer_expire_exit tracepoints of
+	// call_timer_fn).
+	OnExpire, OnExpired func(t *TimerList)
+
+	lastAddr uint64 // the last Addr handed out
 }
 
 // NewWheel returns an empty wheel whose first processed jiffy is jiffies
@@ -154,6 +158,10 @@ func (w *Wheel) Add(t *TimerList) { w.Mod(t, t.Expires) }
 // Mod is mod_timer: it (re)arms t for expires and reports whether t was
 // pending.
 func (w *Wheel) Mod(t *TimerList, expires uint64) bool {
+	if t.addr == 0 {
+		w.lastAddr++
+		t.addr = w.lastAddr
+	}
 	was := w.Del(t)
 	t.Expires = expires
 	t.pending = true
@@ -227,6 +235,9 @@ func (w *Wheel) Run(jiffies uint64) int {
 			}
 			if t.Function != nil {
 				t.Function(t)
+			}
+			if w.OnExpired != nil {
+				w.OnExpired(t)
 			}
 		}
 	}
