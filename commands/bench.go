@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"syscall"
 	"testing"
 
 	"github.com/spf13/cobra"
 
+	"kplay/internal/hostbench"
 	"kplay/kernel"
 	"kplay/kernel/abi"
 	"kplay/repl"
@@ -45,11 +45,7 @@ func withKernel(fn func(b *testing.B, k *kernel.Kernel)) func(b *testing.B) {
 }
 
 var benchCases = []benchCase{
-	{"host getpid", "", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			syscall.Getpid()
-		}
-	}},
+	{"host getpid", "", func(b *testing.B) { hostbench.Getpid(b.N) }},
 	{"getpid, task path", "host getpid", withKernel(func(b *testing.B, k *kernel.Kernel) {
 		k.BenchTaskGetpid(b.N)
 	})},
@@ -58,21 +54,19 @@ var benchCases = []benchCase{
 			k.Syscall(int(abi.SysGetpid))
 		}
 	})},
-	{"host goroutine hand-off", "", func(b *testing.B) {
-		ping, pong := make(chan struct{}), make(chan struct{})
-		go func() {
-			for range ping {
-				pong <- struct{}{}
-			}
-		}()
-		for i := 0; i < b.N; i += 2 {
-			ping <- struct{}{}
-			<-pong
-		}
-		close(ping)
-	}},
+	{"host goroutine hand-off", "", func(b *testing.B) { hostbench.GoroutineHandoff(b.N) }},
 	{"kthread context switch", "host goroutine hand-off", withKernel(func(b *testing.B, k *kernel.Kernel) {
 		k.BenchKthreadSwitch(b.N)
+	})},
+	{"host pipe round trip, 2 threads", "", func(b *testing.B) {
+		if err := hostbench.PipeRoundTrip(b.N); err != nil {
+			b.Skip(err)
+		}
+	}},
+	{"user yield context switch", "host pipe round trip, 2 threads", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		if err := k.BenchUserYield(b.N); err != nil {
+			b.Fatal(err)
+		}
 	})},
 }
 

@@ -37,3 +37,21 @@ func (k *Kernel) BenchKthreadSwitch(n int) {
 	}
 	k.spawnAndRun(yield, yield)
 }
+
+// BenchUserYield spawns two user processes that call sched_yield in a
+// loop, n context switches between them in all, and runs the machine until
+// both have exited: the trap, the syscall, CFS's yield and pick, and the
+// control-semaphore hand-off, per switch.
+func (k *Kernel) BenchUserYield(n int) error {
+	src := sprintf("repeat %d { yield }", max(1, (n+1)/2))
+	a, err := k.Spawn(src, SpawnOptions{Name: "yield-a"})
+	if err != nil {
+		return err
+	}
+	b, err := k.Spawn(src, SpawnOptions{Name: "yield-b"})
+	if err != nil {
+		return err
+	}
+	k.Run(Stop{Done: func() bool { return k.tasks[a] == nil && k.tasks[b] == nil }, For: 1 << 62})
+	return nil
+}

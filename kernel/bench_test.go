@@ -1,8 +1,9 @@
 package kernel
 
 import (
-	"syscall"
 	"testing"
+
+	"kplay/internal/hostbench"
 
 	"kplay/kernel/abi"
 )
@@ -10,11 +11,7 @@ import (
 // Each kplay benchmark sits beside its host baseline; compare the two
 // ns/op figures as a ratio (kplay bench prints the ratios).
 
-func BenchmarkHostGetpid(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		syscall.Getpid()
-	}
-}
+func BenchmarkHostGetpid(b *testing.B) { hostbench.Getpid(b.N) }
 
 func BenchmarkTaskPathGetpid(b *testing.B) {
 	k, _ := boot(b, Config{Quiet: true})
@@ -30,19 +27,22 @@ func BenchmarkAppPathGetpid(b *testing.B) {
 	}
 }
 
-func BenchmarkHostGoroutineHandoff(b *testing.B) {
-	ping, pong := make(chan struct{}), make(chan struct{})
-	go func() {
-		for range ping {
-			pong <- struct{}{}
-		}
-	}()
-	b.ResetTimer()
-	for i := 0; i < b.N; i += 2 {
-		ping <- struct{}{}
-		<-pong
+func BenchmarkHostGoroutineHandoff(b *testing.B) { hostbench.GoroutineHandoff(b.N) }
+
+// BenchmarkHostPipeRoundTrip is the baseline of BenchmarkUserYieldSwitch:
+// issue 4's target is a kernel context switch at most 0.05x of it.
+func BenchmarkHostPipeRoundTrip(b *testing.B) {
+	if err := hostbench.PipeRoundTrip(b.N); err != nil {
+		b.Skip(err)
 	}
-	close(ping)
+}
+
+func BenchmarkUserYieldSwitch(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	if err := k.BenchUserYield(b.N); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func BenchmarkKthreadSwitch(b *testing.B) {

@@ -202,7 +202,9 @@ func (k *Kernel) pushUser(t *Task, data []byte) uint64 {
 // instruction, do_syscall_64, and back to user mode).
 func (k *Kernel) trap(t *Task, nr int, args ...uint64) int64 {
 	k.compute(t, syscallCostNs)
-	req := &Request{Nr: nr, NArgs: len(args), Path: PathTask, Caller: t}
+	// The task's own request block: a task makes one call at a time.
+	req := &t.trapReq
+	*req = Request{Nr: nr, NArgs: len(args), Path: PathTask, Caller: t}
 	copy(req.Args[:], args)
 	t.req = req
 	t.inKernel++

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"kplay/kernel/host"
+	"kplay/sched"
 )
 
 // EventKind names what a step can stop at.
@@ -33,7 +34,7 @@ type SwitchEvent struct {
 	PrevState string  `json:"prev_state"` // R: preempted or yielded; S, D: blocked; X: exited
 	Why       string  `json:"why"`
 	// Pick is the class's reason for choosing next.
-	Pick string `json:"pick"`
+	Pick sched.Pick `json:"pick"`
 }
 
 // IRQEvent is an interrupt serviced at a delivery point.

@@ -151,8 +151,8 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	depth := t.enter(sysEntryFrames(t, req.Nr)...)
 	k.breakAtSyscallEntry(t, rec)
 	if ok {
-		args := req.Args
-		ret = def.fn(k, t, &args)
+		t.sysArgs = req.Args
+		ret = def.fn(k, t, &t.sysArgs)
 	}
 	rec.Ret = ret
 	rec.exit(k, t, def, ok)

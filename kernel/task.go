@@ -150,6 +150,11 @@ type Task struct {
 	thread *arch.Thread
 	fn     func(t *Task)
 
+	// trapReq is the request block of the task's own system calls
+	// (the task path); sysArgs the argument registers a handler may
+	// change without touching the record strace prints.
+	trapReq Request
+	sysArgs [6]uint64
 	// req is the system call this task is serving (ksyscalld) or making
 	// from the console (init); exit completes it with no return value.
 	req *Request

@@ -224,7 +224,7 @@ func TestProgramsAreDeterministic(t *testing.T) {
 		for _, e := range k.Events() {
 			b.WriteString(string(e.Kind))
 			if e.Switch != nil {
-				b.WriteString(e.Switch.Prev.Comm + e.Switch.Next.Comm + e.Switch.Why + e.Switch.Pick)
+				b.WriteString(e.Switch.Prev.Comm + e.Switch.Next.Comm + e.Switch.Why + e.Switch.Pick.String())
 			}
 		}
 		for _, ti := range k.Tasks() {

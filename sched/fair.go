@@ -1,7 +1,5 @@
 package sched
 
-import "fmt"
-
 // Fair is the CFS class (kernel/sched/fair.c, as of Linux 6.5, before
 // EEVDF): runnable entities sit in a red-black tree keyed by vruntime, the
 // leftmost runs next, and vruntime advances by delta × NICE_0_LOAD / weight,
@@ -245,30 +243,30 @@ func wakeupPreemptEntity(rq *RunQueue, curr, se *Entity) int {
 // pickEntity is pick_next_entity: the leftmost, unless it yielded (the skip
 // buddy) and the second is within a wakeup granularity of it; a next or
 // last buddy within the granularity wins.
-func (f *Fair) pickEntity(rq *RunQueue) (*Entity, string) {
+func (f *Fair) pickEntity(rq *RunQueue) (*Entity, Pick) {
 	left := f.tl.first()
-	se, why := left, fmt.Sprintf("leftmost vruntime %s ms of %d runnable", FormatNs(left.Vruntime), f.nr)
+	se, kind := left, PickLeftmost
 	if f.skip != nil && f.skip == se {
 		if second := f.tl.next(se); second != nil && wakeupPreemptEntity(rq, second, left) < 1 {
 			se = second
-			why = fmt.Sprintf("vruntime %s ms: the leftmost yielded and this one is within the wakeup granularity", FormatNs(se.Vruntime))
+			kind = PickYieldSkip
 		}
 	}
 	if f.next != nil && wakeupPreemptEntity(rq, f.next, left) < 1 {
 		se = f.next
-		why = fmt.Sprintf("next buddy (woke and preempted), vruntime %s ms", FormatNs(se.Vruntime))
+		kind = PickNextBuddy
 	} else if f.last != nil && wakeupPreemptEntity(rq, f.last, left) < 1 {
 		se = f.last
-		why = fmt.Sprintf("last buddy (was preempted by a wakeup), vruntime %s ms", FormatNs(se.Vruntime))
+		kind = PickLastBuddy
 	}
 	f.clearBuddies(se)
-	return se, why
+	return se, Pick{Kind: kind, Vruntime: se.Vruntime, Nr: f.nr}
 }
 
 // PickNext implements Class (pick_next_task_fair).
-func (f *Fair) PickNext(rq *RunQueue) (*Entity, string) {
+func (f *Fair) PickNext(rq *RunQueue) (*Entity, Pick) {
 	if f.tl.n == 0 {
-		return nil, ""
+		return nil, Pick{}
 	}
 	se, why := f.pickEntity(rq)
 	f.SetNext(rq, se)

@@ -1,5 +1,7 @@
 package sched
 
+import "fmt"
+
 // Priorities (include/linux/sched/prio.h). A task's prio is 0-99 for the
 // real-time classes (lower is more important) and 100-139 for the fair
 // class, where static_prio = 120 + nice.
@@ -96,3 +98,49 @@ const (
 	wmultConst = 0xffffffff
 	wmultShift = 32
 )
+
+// PickKind is which rule chose the next entity.
+type PickKind uint8
+
+// The rules a class picks by.
+const (
+	PickNone      PickKind = iota
+	PickLeftmost           // CFS: the leftmost of the timeline
+	PickYieldSkip          // CFS: the second, since the leftmost yielded
+	PickNextBuddy          // CFS: the next buddy (woke and preempted)
+	PickLastBuddy          // CFS: the last buddy (preempted by a wakeup)
+	PickRT                 // rt: the first of the highest priority list
+	PickIdle               // idle: nothing else is runnable
+)
+
+// Pick says why a class chose the entity it did. It is a value, formatted
+// only when someone reads it, so the switch path does no formatting.
+type Pick struct {
+	Kind       PickKind
+	Vruntime   int64
+	Nr         int // runnable entities (CFS) or in the priority list (rt)
+	Prio       int
+	RTPriority int
+}
+
+// String is the reason in words, as step switch prints it.
+func (p Pick) String() string {
+	switch p.Kind {
+	case PickLeftmost:
+		return fmt.Sprintf("leftmost vruntime %s ms of %d runnable", FormatNs(p.Vruntime), p.Nr)
+	case PickYieldSkip:
+		return fmt.Sprintf("vruntime %s ms: the leftmost yielded and this one is within the wakeup granularity", FormatNs(p.Vruntime))
+	case PickNextBuddy:
+		return fmt.Sprintf("next buddy (woke and preempted), vruntime %s ms", FormatNs(p.Vruntime))
+	case PickLastBuddy:
+		return fmt.Sprintf("last buddy (was preempted by a wakeup), vruntime %s ms", FormatNs(p.Vruntime))
+	case PickRT:
+		return fmt.Sprintf("highest rt priority: prio %d (rt_priority %d), first of %d at that priority", p.Prio, p.RTPriority, p.Nr)
+	case PickIdle:
+		return "nothing runnable: the idle class runs swapper"
+	}
+	return ""
+}
+
+// MarshalText makes a Pick a string in JSON.
+func (p Pick) MarshalText() ([]byte, error) { return []byte(p.String()), nil }

@@ -77,7 +77,7 @@ type Class interface {
 	// PickNext returns the entity to run and makes it current, or nil
 	// when the class has nothing runnable (pick_next_task). The second
 	// result says why it was chosen.
-	PickNext(rq *RunQueue) (*Entity, string)
+	PickNext(rq *RunQueue) (*Entity, Pick)
 	// PutPrev takes the running entity off the CPU (put_prev_task).
 	PutPrev(rq *RunQueue, e *Entity)
 	// TaskTick charges a tick to the running entity and reports whether
@@ -310,9 +310,9 @@ func (rq *RunQueue) Dequeue(e *Entity, flags int) {
 }
 
 // Schedule takes prev off the CPU and picks the next entity
-// (put_prev_task + pick_next_task), which becomes Curr. The string says why
+// (put_prev_task + pick_next_task), which becomes Curr. The Pick says why
 // the class chose it.
-func (rq *RunQueue) Schedule(prev *Entity) (*Entity, string) {
+func (rq *RunQueue) Schedule(prev *Entity) (*Entity, Pick) {
 	prev.class.PutPrev(rq, prev)
 	for _, c := range rq.classes {
 		next, why := c.PickNext(rq)

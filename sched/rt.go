@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"fmt"
 	"math/bits"
 )
 
@@ -100,13 +99,13 @@ func (r *RTClass) CheckPreempt(rq *RunQueue, p *Entity, wakeFlags int) bool {
 }
 
 // PickNext implements Class (pick_next_task_rt).
-func (r *RTClass) PickNext(rq *RunQueue) (*Entity, string) {
+func (r *RTClass) PickNext(rq *RunQueue) (*Entity, Pick) {
 	p := r.first()
 	if p < 0 {
-		return nil, ""
+		return nil, Pick{}
 	}
 	e := r.queue[p][0]
-	return e, fmt.Sprintf("highest rt priority: prio %d (rt_priority %d), first of %d at that priority", p, e.RTPriority, len(r.queue[p]))
+	return e, Pick{Kind: PickRT, Prio: p, RTPriority: e.RTPriority, Nr: len(r.queue[p])}
 }
 
 // PutPrev implements Class: the entity keeps its place in its list.
@@ -162,6 +161,6 @@ func (*idleClass) TaskTick(*RunQueue, *Entity) bool          { return false }
 func (*idleClass) UpdateCurr(*RunQueue, *Entity)             {}
 func (*idleClass) RRInterval(*RunQueue, *Entity) int64       { return 0 }
 func (*idleClass) NrRunning() int                            { return 0 }
-func (*idleClass) PickNext(rq *RunQueue) (*Entity, string) {
-	return rq.IdleEntity, "nothing runnable: the idle class runs swapper"
+func (*idleClass) PickNext(rq *RunQueue) (*Entity, Pick) {
+	return rq.IdleEntity, Pick{Kind: PickIdle}
 }

@@ -90,36 +90,29 @@ type Ops interface {
 const Forever = int64(1<<63 - 1)
 
 // Sem is a counting semaphore (lkl_host_ops.sem_*). Up never blocks.
+// It is a channel of empty tokens: a hand-off between two goroutines is
+// one send and one receive, the cheapest wake-up the Go runtime has.
 type Sem struct {
-	mu    sync.Mutex
-	cond  sync.Cond
-	count int
+	ch chan struct{}
 }
 
+// semMax bounds a semaphore's count; tokens take no memory.
+const semMax = 1 << 30
+
 func newSem(count int) *Sem {
-	s := &Sem{count: count}
-	s.cond.L = &s.mu
+	s := &Sem{ch: make(chan struct{}, semMax)}
+	for i := 0; i < count; i++ {
+		s.ch <- struct{}{}
+	}
 	return s
 }
 
 // Up increments the semaphore and wakes one waiter (lkl_host_ops.sem_up).
-func (s *Sem) Up() {
-	s.mu.Lock()
-	s.count++
-	s.mu.Unlock()
-	s.cond.Signal()
-}
+func (s *Sem) Up() { s.ch <- struct{}{} }
 
 // Down waits until the count is positive and decrements it
 // (lkl_host_ops.sem_down).
-func (s *Sem) Down() {
-	s.mu.Lock()
-	for s.count <= 0 {
-		s.cond.Wait()
-	}
-	s.count--
-	s.mu.Unlock()
-}
+func (s *Sem) Down() { <-s.ch }
 
 // Mutex is a sleeping mutex (lkl_host_ops.mutex_*).
 type Mutex struct{ mu sync.Mutex }

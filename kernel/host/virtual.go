@@ -4,14 +4,17 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Virtual is the deterministic host: its clock moves only inside Wait.
 type Virtual struct {
 	base
 
-	tmu    sync.Mutex // guards now, timers, seq
-	now    int64
+	tmu sync.Mutex // guards timers, seq, and writes of now
+	// now is read without the lock (Time is on every hot path) and
+	// written under it.
+	now    atomic.Int64
 	timers []*Timer // armed timers
 	seq    uint64
 }
@@ -33,9 +36,7 @@ func (v *Virtual) BootRealtime() int64 { return VirtualEpoch }
 
 // Time implements Ops.
 func (v *Virtual) Time() int64 {
-	v.tmu.Lock()
-	defer v.tmu.Unlock()
-	return v.now
+	return v.now.Load()
 }
 
 // TimerAlloc implements Ops.
@@ -101,17 +102,17 @@ func (v *Virtual) Wait(deadline int64) int64 {
 	}
 	if target == Forever {
 		// Nothing armed and no deadline: time has no reason to move.
-		now := v.now
+		now := v.now.Load()
 		v.tmu.Unlock()
 		return now
 	}
-	if target > v.now {
-		v.now = target
+	if target > v.now.Load() {
+		v.now.Store(target)
 	}
 	var due []*Timer
 	keep := v.timers[:0]
 	for _, t := range v.timers {
-		if t.at <= v.now {
+		if t.at <= v.now.Load() {
 			t.armed = false
 			due = append(due, t)
 		} else {
@@ -119,7 +120,7 @@ func (v *Virtual) Wait(deadline int64) int64 {
 		}
 	}
 	v.timers = keep
-	now := v.now
+	now := v.now.Load()
 	v.tmu.Unlock()
 	sort.SliceStable(due, func(i, j int) bool {
 		if due[i].at != due[j].at {

@@ -1,0 +1,74 @@
+// Package hostbench holds the host baselines that kplay's benchmarks are
+// measured beside, so that `go test -bench` and `kplay bench` run the same
+// code.
+package hostbench
+
+import (
+	"runtime"
+	"syscall"
+)
+
+// Getpid makes n getpid system calls on the host.
+func Getpid(n int) {
+	for i := 0; i < n; i++ {
+		syscall.Getpid()
+	}
+}
+
+// GoroutineHandoff passes a token between two goroutines n times (n/2
+// round trips over unbuffered channels).
+func GoroutineHandoff(n int) {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	go func() {
+		for range ping {
+			pong <- struct{}{}
+		}
+	}()
+	for i := 0; i < n; i += 2 {
+		ping <- struct{}{}
+		<-pong
+	}
+	close(ping)
+}
+
+// PipeRoundTrip sends one byte to another OS thread and back through two
+// pipes, n times: the classic context-switch measurement (lmbench's
+// lat_ctx and lat_pipe), with both ends locked to their own thread. It
+// returns an error when the host has no pipes.
+func PipeRoundTrip(n int) error {
+	var there, back [2]int
+	if err := syscall.Pipe(there[:]); err != nil {
+		return err
+	}
+	if err := syscall.Pipe(back[:]); err != nil {
+		syscall.Close(there[0])
+		syscall.Close(there[1])
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		buf := make([]byte, 1)
+		for {
+			if m, _ := syscall.Read(there[0], buf); m <= 0 {
+				break
+			}
+			syscall.Write(back[1], buf)
+		}
+		close(done)
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	buf := []byte{1}
+	for i := 0; i < n; i++ {
+		syscall.Write(there[1], buf)
+		syscall.Read(back[0], buf)
+	}
+	syscall.Close(there[1])
+	<-done
+	syscall.Close(there[0])
+	syscall.Close(back[0])
+	syscall.Close(back[1])
+	return nil
+}
