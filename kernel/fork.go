@@ -79,7 +79,6 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	if flags&cloneVfork != 0 {
 		c.vforkParent = p
 	}
-	k.nrForks++
 	k.wakeUpNewTask(c)
 	return c, 0
 }
