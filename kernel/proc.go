@@ -32,7 +32,7 @@ func (k *Kernel) ProcFiles() []string {
 	}
 	sort.Strings(names)
 	for _, t := range k.sortedTasks() {
-		if t == k.idle {
+		if t == k.idle || t.State == ExitDead {
 			continue
 		}
 		for _, n := range names {

@@ -378,7 +378,8 @@ func TestLoadAverageOfTwoHogsFollowsLinux(t *testing.T) {
 	}
 
 	// Idle: the hogs die and the load decays, through NO_HZ idle, as
-	// exp(−t/τ) of where it stood.
+	// exp(−t/τ) of where it stood, a little faster since calc_load
+	// truncates while the load falls (up to one 1/2048 a window).
 	l0 := k.LoadAvg()
 	for _, ti := range k.Tasks() {
 		if ti.Comm == "cpu-hog" {
