@@ -91,7 +91,6 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	if flags&cloneVfork != 0 {
 		c.vforkDone = newCompletion("vfork_done")
 	}
-	k.nrForks++
 	k.traceFork(p, c)
 	k.wakeUpNewTask(c)
 	return c, 0

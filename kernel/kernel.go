@@ -117,7 +117,7 @@ type Kernel struct {
 	workList          []*work
 	vmstatWork        *delayedWork
 	nsyscalld         int
-	nrForks           uint64       // processes created since boot (/proc/stat)
+	nrForks           uint64       // processes created since boot (total_forks, /proc/stat)
 	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
 	userTimers        []*userTimer // timers added from the front end, in order
 
@@ -145,6 +145,10 @@ type Kernel struct {
 	idleSince    int64
 	budgetTimer  *host.Timer
 	uptimeOrigin int64
+	// cpustat is the CPU's time by bucket, in ns (kernel_cpustat).
+	cpustat [nrCPUStats]int64
+	// load is the load average's state.
+	load loadAvg
 
 	// Context flags of the code now on the CPU.
 	hardirq     int
@@ -207,6 +211,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	k.uptimeOrigin = h.Time()
 	k.lastUpdate = k.uptimeOrigin
 	k.lastTickJiffies = k.jiffies
+	k.load.init(k.jiffies, k.loadFreq())
 	level := consoledrv.DefaultConsoleLoglevel
 	if cfg.Quiet {
 		level = consoledrv.QuietConsoleLoglevel

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"kplay/kernel/host"
@@ -83,31 +82,4 @@ func (k *Kernel) ProcTimerList() string {
 	p("\n")
 	p(" retries:        0\n\n")
 	return b.String()
-}
-
-// procFiles are the /proc (and tracefs) files kplay generates so far; the
-// procfs of the VFS issue serves them (and many more) through open and
-// read.
-var procFiles = map[string]func(k *Kernel) string{
-	"/proc/timer_list":          (*Kernel).ProcTimerList,
-	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
-}
-
-// ProcFiles lists the files ReadProc generates, sorted.
-func ProcFiles() []string {
-	names := make([]string, 0, len(procFiles))
-	for n := range procFiles {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// ReadProc returns the contents of a generated /proc file.
-func (k *Kernel) ReadProc(path string) (string, error) {
-	gen, ok := procFiles[path]
-	if !ok {
-		return "", errInvalid("%s: No such file or directory (kplay generates %s)", path, strings.Join(ProcFiles(), ", "))
-	}
-	return gen(k), nil
 }

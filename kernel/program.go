@@ -65,7 +65,6 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 		t.Files = k.initTsk.Files.dup()
 	}
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
-	k.nrForks++
 	k.traceFork(k.initTsk, t)
 	k.wakeUpNewTask(t)
 	return t.PID, nil

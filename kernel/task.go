@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"kplay/kernel/abi"
 	"kplay/kernel/arch"
 	"kplay/kernel/prog"
 	"kplay/mm"
@@ -114,6 +115,9 @@ type Task struct {
 	Utime, Stime   int64  // ns
 	Cutime, Cstime int64  // ns of children waited for
 	StartTime      int64  // ns since boot
+	// prevCputime keeps the utime and stime /proc reports monotonic
+	// (the group's, on the leader).
+	prevCputime prevCputime
 	// ExitCode is the wait status: exit code << 8, or the killing signal.
 	ExitCode int
 	// PGID is the process group (kill(0), kill(-pgid), wait4(0)).
@@ -185,6 +189,7 @@ func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Tas
 	if parent != nil {
 		parent.Children = append(parent.Children, t)
 		t.Cred = getCred(parent.Cred)
+		k.nrForks++ // copy_process's total_forks: kernel threads count too
 	}
 	t.se.Owner = t
 	if k.rq != nil {
@@ -268,6 +273,7 @@ func (k *Kernel) kthreadd(self *Task) {
 			req := k.kthreadCreateList[0]
 			k.kthreadCreateList = k.kthreadCreateList[1:]
 			req.task = k.newTask(req.comm, self, pfKthread, req.fn)
+			req.task.exitSignal = abi.SIGCHLD // kthreadd's kernel_thread passes SIGCHLD
 			k.wakeUpNewTask(req.task)
 			k.complete(req.done)
 		}

@@ -40,14 +40,18 @@ func (k *Kernel) armTick(at int64) {
 }
 
 // updateJiffies advances jiffies by the whole ticks elapsed up to now
-// (tick_do_update_jiffies64) and returns how many.
-func (k *Kernel) updateJiffies(now int64) uint64 {
+// (tick_do_update_jiffies64), charges them to the CPU time bucket of the
+// context they passed in, folds the load average if a window is due
+// (do_timer's calc_global_load), and returns how many ticks passed.
+func (k *Kernel) updateJiffies(now int64, bucket cpuUsageStat) uint64 {
 	if now < k.lastUpdate+k.tickNs {
 		return 0
 	}
 	n := uint64((now - k.lastUpdate) / k.tickNs)
 	k.jiffies += n
 	k.lastUpdate += int64(n) * k.tickNs
+	k.cpustat[bucket] += int64(n) * k.tickNs
+	k.load.fold(k.jiffies)
 	return n
 }
 
@@ -56,7 +60,7 @@ func (k *Kernel) updateJiffies(now int64) uint64 {
 // to the current task, asks the scheduler whether to preempt, raises the
 // TIMER softirq when a timer is due, and programs the next tick.
 func (k *Kernel) timerInterrupt(int, any) irq.Return {
-	k.updateJiffies(k.host.Time()) // idle exit may have done it already
+	k.updateJiffies(k.host.Time(), k.tickBucket()) // idle exit may have done it already
 	k.tickStopped = false
 	ticks := k.jiffies - k.lastTickJiffies
 	k.lastTickJiffies = k.jiffies
@@ -75,6 +79,7 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 			k.switchWhy = "preempted: timeslice used up (tick)"
 		}
 	}
+	k.load.tick(k.jiffies, k.nrActive()) // scheduler_tick's calc_global_load_tick
 	// run_local_timers: the TIMER softirq is raised on every tick, as
 	// in 2.6; it finds the jiffies the wheel has still to process.
 	if k.timers.Due(k.jiffies) {
@@ -123,6 +128,7 @@ func (k *Kernel) nohzIdleEnter() {
 	}
 	if !k.tickStopped {
 		k.nohz.IdleSleeps++
+		k.load.nohzStart(k.jiffies, k.nrActive())
 	}
 	k.tickStopped = true
 	if ok {
@@ -141,7 +147,7 @@ func (k *Kernel) nohzIdleExit() {
 	k.nohz.IdleNs += now - k.idleSince
 	k.idleSince = now
 	k.nohz.IdleExitNs = k.clockNs()
-	n := k.updateJiffies(now)
+	n := k.updateJiffies(now, cpuIdle)
 	if n > 0 && k.tickStopped {
 		if k.irqs.Pending()&(1<<IRQTimer) != 0 {
 			n-- // the tick that woke the CPU is taken, not skipped
@@ -157,8 +163,9 @@ func (k *Kernel) nohzRestartTick() {
 	if !k.tickStopped {
 		return
 	}
-	k.updateJiffies(k.host.Time())
+	k.updateJiffies(k.host.Time(), cpuIdle)
 	k.tickStopped = false
+	k.load.nohzStop(k.jiffies)
 	k.armNextTick()
 }
 

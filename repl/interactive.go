@@ -91,6 +91,7 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 		}
 	}()
 	for !s.Quit() {
+		s.snapshotCompletion()
 		stopBG := s.background()
 		line, err := rl.Readline()
 		stopBG()
@@ -111,6 +112,25 @@ func Interactive(s *Session, stdin io.ReadCloser, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// snapshotCompletion records what Tab completion reads from the kernel
+// while it is parked: a real-clock kernel runs during the prompt, and the
+// completer must not read its state then.
+func (s *Session) snapshotCompletion() {
+	s.procFiles = nil
+	if s.K != nil {
+		s.procFiles = s.K.ProcFiles()
+	}
+}
+
+// procFileNames are the /proc files cat completes: the kernel's own list
+// when it stands still at the prompt, else the snapshot.
+func (s *Session) procFileNames() []string {
+	if s.K == nil || s.K.Config().Clock == "real" {
+		return s.procFiles
+	}
+	return s.K.ProcFiles()
 }
 
 // background lets a real-clock kernel run while the prompt waits for

@@ -29,6 +29,9 @@ type Session struct {
 	out        io.Writer
 	consoleOut redirect
 	quit       bool
+	// procFiles is the /proc listing Tab completion offers under the real
+	// clock, taken while the kernel was parked (snapshotCompletion).
+	procFiles []string
 
 	// Shared palette; every color call goes through it so --color=never
 	// needs no check at each use.

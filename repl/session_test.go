@@ -174,6 +174,9 @@ func TestCompletion(t *testing.T) {
 		"help ir":               "irq",
 		"lkdtm ":                "BUG EXCEPTION PANIC WARNING",
 		"nosuchcommand x":       "",
+		"cat /proc/l":           "/proc/loadavg",
+		"cat /proc/2/s":         "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/status",
+		"cat /proc/0":           "",
 	}
 	for line, want := range cases {
 		if got := strings.Join(Complete(s, line), " "); got != want {

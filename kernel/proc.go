@@ -1,0 +1,116 @@
+package kernel
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"kplay/irq"
+)
+
+// procFiles are the /proc files kplay generates so far besides those of
+// /proc/<pid>/ (pidFiles); the procfs of the VFS issue serves them (and
+// many more) through open and read.
+var procFiles = map[string]func(k *Kernel) string{
+	"/proc/loadavg":    (*Kernel).ProcLoadavg,
+	"/proc/stat":       (*Kernel).ProcStat,
+	"/proc/timer_list": (*Kernel).ProcTimerList,
+	// tracefs, until the VFS mounts it.
+	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
+}
+
+// ProcFiles lists the files ReadProc serves now, in order: the global ones,
+// then those of every pid (pid 0, the idle task, has no directory, as in
+// Linux).
+func (k *Kernel) ProcFiles() []string {
+	var out []string
+	for n := range procFiles {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	names := make([]string, 0, len(pidFiles))
+	for n := range pidFiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, t := range k.sortedTasks() {
+		if t == k.idle || t.State == ExitDead {
+			continue
+		}
+		for _, n := range names {
+			out = append(out, sprintf("/proc/%d/%s", t.PID, n))
+		}
+	}
+	return out
+}
+
+// ReadProc returns the contents of a generated /proc file.
+func (k *Kernel) ReadProc(path string) (string, error) {
+	if gen, ok := procFiles[path]; ok {
+		return gen(k), nil
+	}
+	if rest, ok := strings.CutPrefix(path, "/proc/"); ok {
+		if pid, file, ok := strings.Cut(rest, "/"); ok {
+			gen, known := pidFiles[file]
+			n, err := strconv.Atoi(pid)
+			t := k.tasks[n]
+			if known && err == nil && n > 0 && pid == strconv.Itoa(n) && t != nil && t.State != ExitDead {
+				return gen(k, t), nil
+			}
+		}
+	}
+	var names []string
+	for n := range procFiles {
+		names = append(names, n)
+	}
+	for n := range pidFiles {
+		names = append(names, "/proc/<pid>/"+n)
+	}
+	sort.Strings(names)
+	return "", errInvalid("%s: No such file or directory (kplay generates %s)", path, strings.Join(names, ", "))
+}
+
+// ProcStat renders /proc/stat (fs/proc/stat.c, show_stat): the CPU time
+// buckets in USER_HZ ticks, for all CPUs and for cpu0; "intr", the total
+// of interrupts (irq_err_count included, as x86's arch_irq_stat adds it)
+// then one count per line up to nr_irqs (kplay's descriptor table has
+// irq.NrIRQs lines); context switches; the boot time in seconds since the
+// epoch; forks since boot; runnable and iowait tasks; and "softirq", the
+// total then the NR_SOFTIRQS counters.
+func (k *Kernel) ProcStat() string {
+	var b strings.Builder
+	cs := k.cpuStat()
+	cpu := func(name string) {
+		b.WriteString(name)
+		for i := cpuUser; i < nrCPUStats; i++ {
+			b.WriteString(" " + strconv.FormatUint(nsToClockT(cs[i]), 10))
+		}
+		b.WriteString("\n")
+	}
+	cpu("cpu ")
+	cpu("cpu0")
+	descs := k.irqs.Info(true)
+	sum := k.irqs.ErrCount()
+	for _, d := range descs {
+		sum += d.Count
+	}
+	b.WriteString(sprintf("intr %d", sum))
+	for _, d := range descs {
+		b.WriteString(" " + strconv.FormatUint(d.Count, 10))
+	}
+	// procs_blocked is nr_iowait: tasks asleep in io_schedule. kplay has
+	// no block I/O, so none ever are.
+	b.WriteString(sprintf("\nctxt %d\nbtime %d\nprocesses %d\nprocs_running %d\nprocs_blocked %d\n",
+		k.cpu.Switches(), k.host.BootRealtime()/1e9, k.nrForks, k.rq.NrRunning(), 0))
+	counts := k.softirqs.Counts()
+	var ssum uint64
+	for _, c := range counts {
+		ssum += c
+	}
+	b.WriteString(sprintf("softirq %d", ssum))
+	for i := 0; i < irq.NrSoftirqs; i++ {
+		b.WriteString(" " + strconv.FormatUint(counts[i], 10))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
