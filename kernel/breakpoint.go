@@ -134,7 +134,7 @@ func (k *Kernel) checkBreak(e *Event) bool {
 			b.Hits++
 			k.stop.bpHit = b.ID
 			k.result.Breakpoint = b.ID
-			k.result.Hits = append(k.result.Hits, *e)
+			k.result.Hits = append(k.result.Hits, e.clone())
 			return true
 		}
 	}

@@ -95,3 +95,22 @@ func TestBadBreakpointsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// The ring reuses its payload slots; a step's hits must keep their own.
+func TestStepHitsSurviveTheRingWrapping(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true, HZ: 1000})
+	spawn(t, k, "cpu-hog", SpawnOptions{Name: "a"})
+	spawn(t, k, "forever { compute 100us; yield }", SpawnOptions{Name: "b"})
+	res := k.Run(Stop{Until: EvSwitch, Count: 3 * maxEvents})
+	if len(res.Hits) != 3*maxEvents {
+		t.Fatalf("%d hits", len(res.Hits))
+	}
+	for i, h := range res.Hits {
+		if h.Switch == nil || h.Switch.Prev.PID == h.Switch.Next.PID {
+			t.Fatalf("hit %d: %+v", i, h.Switch)
+		}
+		if i > 0 && (h.Seq <= res.Hits[i-1].Seq || h.Switch.Prev.PID != res.Hits[i-1].Switch.Next.PID) {
+			t.Fatalf("hit %d (%+v) does not follow hit %d (%+v)", i, h.Switch, i-1, res.Hits[i-1].Switch)
+		}
+	}
+}

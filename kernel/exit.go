@@ -38,7 +38,7 @@ func (k *Kernel) doExit(t *Task, code int) {
 	if t.req != nil {
 		t.req.finish(0, true)
 		if t.req.Record != nil {
-			k.emit(Event{Kind: EvSyscall, Syscall: t.req.Record})
+			k.emitSyscall(t.req.Record)
 		}
 		t.req = nil
 	}

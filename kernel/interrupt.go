@@ -27,8 +27,8 @@ func (k *Kernel) must(err error) {
 //
 // Preconditions: process context (or the idle loop).
 func (k *Kernel) deliverIRQs() {
-	if k.irqsOff > 0 {
-		return // local_irq_save: raised IRQs stay pending
+	if k.irqsOff > 0 || k.irqs.Pending() == 0 {
+		return // nothing raised, or local_irq_save holds it pending
 	}
 	for {
 		p := k.irqs.TakePending()

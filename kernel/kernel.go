@@ -138,6 +138,7 @@ type Kernel struct {
 	consoleSem   *semaphore
 	torture      *lockTorture
 	breaks       []*Breakpoint
+	slots        eventSlots
 	nextBreak    int
 	tortureMutex *mutex
 	tortureSpin  *spinlock

@@ -85,6 +85,42 @@ type Event struct {
 // maxEvents bounds the recent-event ring.
 const maxEvents = 256
 
+// eventSlots hold the payloads of the switches and system calls in the
+// event ring, one per ring slot, so that the hot paths allocate nothing:
+// an Event's Switch or Syscall points into its slot until the ring wraps.
+type eventSlots struct {
+	sw  [maxEvents]SwitchEvent
+	sys [maxEvents]SyscallRecord
+}
+
+// emitSwitch records a context switch.
+func (k *Kernel) emitSwitch(sw SwitchEvent) {
+	i := k.evSeq % maxEvents // the slot emit will use
+	k.slots.sw[i] = sw
+	k.emit(Event{Kind: EvSwitch, Switch: &k.slots.sw[i]})
+}
+
+// emitSyscall records a finished system call; rec may be reused after.
+func (k *Kernel) emitSyscall(rec *SyscallRecord) {
+	i := k.evSeq % maxEvents
+	k.slots.sys[i] = *rec
+	k.emit(Event{Kind: EvSyscall, Syscall: &k.slots.sys[i]})
+}
+
+// clone copies an event's payload out of the ring's slots, for events
+// kept past the next run (a step's or a breakpoint's hits).
+func (e Event) clone() Event {
+	if e.Switch != nil {
+		sw := *e.Switch
+		e.Switch = &sw
+	}
+	if e.Syscall != nil {
+		r := *e.Syscall
+		e.Syscall = &r
+	}
+	return e
+}
+
 // emit records an event and counts it toward the stop condition.
 func (k *Kernel) emit(e Event) {
 	k.evSeq++
@@ -101,7 +137,7 @@ func (k *Kernel) emit(e Event) {
 	k.result.Switches += boolInt(e.Kind == EvSwitch)
 	k.result.IRQs += boolInt(e.Kind == EvIRQ)
 	if k.stop.until == e.Kind && k.stop.remaining > 0 {
-		k.result.Hits = append(k.result.Hits, e)
+		k.result.Hits = append(k.result.Hits, e.clone())
 		k.stop.remaining--
 	}
 }
@@ -114,6 +150,7 @@ func boolInt(b bool) int {
 }
 
 // Events returns the most recent events (at most maxEvents), oldest first.
+// Their payloads are the ring's: read them before the machine runs again.
 func (k *Kernel) Events() []Event {
 	if len(k.events) < maxEvents {
 		return append([]Event(nil), k.events...)

@@ -102,9 +102,9 @@ func (k *Kernel) doSchedule(preempt bool) {
 		}
 	}
 	k.traceSchedSwitch(prev, next, preempt)
-	k.emit(Event{Kind: EvSwitch, Switch: &SwitchEvent{
+	k.emitSwitch(SwitchEvent{
 		Prev: k.ref(prev), Next: k.ref(next), PrevState: prev.State.Letter(), Why: why, Pick: pick,
-	}})
+	})
 	if next.Kthread() && next.ActiveMM == nil {
 		next.ActiveMM = prev.ActiveMM // lazy TLB: borrow the previous mm
 	}

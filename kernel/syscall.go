@@ -142,8 +142,14 @@ func (r *Request) finish(ret int64, noReturn bool) {
 // doSyscall is the system call entry (do_syscall_64): it dispatches nr in
 // t's context and takes the return path, which is a delivery point.
 func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
-	rec := &SyscallRecord{Nr: req.Nr, Args: req.Args, NArgs: req.NArgs, Path: req.Path, Task: k.ref(t)}
-	def, ok := syscallTable[req.Nr]
+	// A task's own calls use its record block; a call made for the front
+	// end gets its own, which the front end reads when the call is done.
+	rec := &t.trapRec
+	if req.Path != PathTask || req != &t.trapReq {
+		rec = new(SyscallRecord)
+	}
+	*rec = SyscallRecord{Nr: req.Nr, Args: req.Args, NArgs: req.NArgs, Path: req.Path, Task: k.ref(t)}
+	def, ok := lookupSyscall(req.Nr)
 	rec.Name, rec.Known = abi.SyscallName(req.Nr)
 	rec.entry(k, t, def, ok)
 	req.Record = rec
@@ -156,7 +162,7 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	}
 	rec.Ret = ret
 	rec.exit(k, t, def, ok)
-	k.emit(Event{Kind: EvSyscall, Syscall: rec})
+	k.emitSyscall(rec)
 	// syscall_exit_to_user_mode: interrupts, then a reschedule if needed.
 	k.deliverIRQs()
 	if k.needResched {
@@ -223,4 +229,28 @@ func (k *Kernel) ksyscalld(self *Task) {
 		}
 		k.sleepOn(TaskInterruptible, "no system call queued")
 	}
+}
+
+// syscallArray is syscallTable as an array indexed by number, for the
+// dispatch on every call; the init after the table's fills it.
+var syscallArray [abi.NRSyscalls]struct {
+	def syscallDef
+	ok  bool
+}
+
+func init() {
+	for nr, def := range syscallTable {
+		if nr >= 0 && nr < abi.NRSyscalls {
+			syscallArray[nr].def, syscallArray[nr].ok = def, true
+		}
+	}
+}
+
+// lookupSyscall is the dispatch: the handler of nr, if kplay has one.
+func lookupSyscall(nr int) (syscallDef, bool) {
+	if nr < 0 || nr >= abi.NRSyscalls {
+		return syscallDef{}, false
+	}
+	e := &syscallArray[nr]
+	return e.def, e.ok
 }

@@ -158,6 +158,7 @@ type Task struct {
 	// (the task path); sysArgs the argument registers a handler may
 	// change without touching the record strace prints.
 	trapReq Request
+	trapRec SyscallRecord
 	sysArgs [6]uint64
 	// req is the system call this task is serving (ksyscalld) or making
 	// from the console (init); exit completes it with no return value.

@@ -11,6 +11,9 @@ type timeline struct {
 	leftmost *Entity
 	n        int
 	seq      uint64
+	// free holds nodes deleted from the tree for the next inserts, so a
+	// steady enqueue/dequeue load allocates nothing.
+	free *rbNode
 }
 
 type rbNode struct {
@@ -89,7 +92,7 @@ func moveRedRight(h *rbNode) *rbNode {
 func (t *timeline) insert(e *Entity) {
 	t.seq++
 	e.rbSeq = t.seq
-	t.root = rbInsert(t.root, e)
+	t.root = t.rbInsert(t.root, e)
 	t.root.red = false
 	t.n++
 	if t.leftmost == nil || before(e, t.leftmost) {
@@ -97,14 +100,20 @@ func (t *timeline) insert(e *Entity) {
 	}
 }
 
-func rbInsert(h *rbNode, e *Entity) *rbNode {
+func (t *timeline) rbInsert(h *rbNode, e *Entity) *rbNode {
 	if h == nil {
-		return &rbNode{e: e, red: true}
+		n := t.free
+		if n == nil {
+			return &rbNode{e: e, red: true}
+		}
+		t.free = n.left
+		*n = rbNode{e: e, red: true}
+		return n
 	}
 	if before(e, h.e) {
-		h.left = rbInsert(h.left, e)
+		h.left = t.rbInsert(h.left, e)
 	} else {
-		h.right = rbInsert(h.right, e)
+		h.right = t.rbInsert(h.right, e)
 	}
 	if isRed(h.right) && !isRed(h.left) {
 		h = rotateLeft(h)
@@ -124,7 +133,7 @@ func (t *timeline) remove(e *Entity) {
 	if !isRed(t.root.left) && !isRed(t.root.right) {
 		t.root.red = true
 	}
-	t.root = rbDelete(t.root, e)
+	t.root = t.rbDelete(t.root, e)
 	if t.root != nil {
 		t.root.red = false
 	}
@@ -141,28 +150,36 @@ func rbMin(h *rbNode) *rbNode {
 	return h
 }
 
-func rbDeleteMin(h *rbNode) *rbNode {
+// release puts a node that has left the tree on the free list.
+func (t *timeline) release(h *rbNode) {
+	*h = rbNode{left: t.free}
+	t.free = h
+}
+
+func (t *timeline) rbDeleteMin(h *rbNode) *rbNode {
 	if h.left == nil {
+		t.release(h)
 		return nil
 	}
 	if !isRed(h.left) && !isRed(h.left.left) {
 		h = moveRedLeft(h)
 	}
-	h.left = rbDeleteMin(h.left)
+	h.left = t.rbDeleteMin(h.left)
 	return balance(h)
 }
 
-func rbDelete(h *rbNode, e *Entity) *rbNode {
+func (t *timeline) rbDelete(h *rbNode, e *Entity) *rbNode {
 	if before(e, h.e) {
 		if !isRed(h.left) && !isRed(h.left.left) {
 			h = moveRedLeft(h)
 		}
-		h.left = rbDelete(h.left, e)
+		h.left = t.rbDelete(h.left, e)
 	} else {
 		if isRed(h.left) {
 			h = rotateRight(h)
 		}
 		if h.e == e && h.right == nil {
+			t.release(h)
 			return nil
 		}
 		if !isRed(h.right) && !isRed(h.right.left) {
@@ -170,9 +187,9 @@ func rbDelete(h *rbNode, e *Entity) *rbNode {
 		}
 		if h.e == e {
 			h.e = rbMin(h.right).e
-			h.right = rbDeleteMin(h.right)
+			h.right = t.rbDeleteMin(h.right)
 		} else {
-			h.right = rbDelete(h.right, e)
+			h.right = t.rbDelete(h.right, e)
 		}
 	}
 	return balance(h)
