@@ -39,19 +39,34 @@ func (k *Kernel) BenchKthreadSwitch(n int) {
 }
 
 // BenchUserYield spawns two user processes that call sched_yield in a
-// loop, n context switches between them in all, and runs the machine until
-// both have exited: the trap, the syscall, CFS's yield and pick, and the
-// control-semaphore hand-off, per switch.
-func (k *Kernel) BenchUserYield(n int) error {
-	src := sprintf("repeat %d { yield }", max(1, (n+1)/2))
-	a, err := k.Spawn(src, SpawnOptions{Name: "yield-a"})
-	if err != nil {
-		return err
+// loop and lets them run until they have switched to each other twice, so
+// that the start-up (their vruntimes start a slice apart, and CFS lets a
+// yield switch only within the wakeup granularity of the leftmost) is
+// behind. The function it returns runs the machine for n more context
+// switches between them (the trap, the syscall, CFS's yield and pick, and
+// the control-semaphore hand-off, per switch); stop kills both.
+func (k *Kernel) BenchUserYield() (run func(n int), stop func(), err error) {
+	var pids []int
+	for _, name := range []string{"yield-a", "yield-b"} {
+		pid, err := k.Spawn("forever { yield }", SpawnOptions{Name: name})
+		if err != nil {
+			return nil, nil, err
+		}
+		pids = append(pids, pid)
 	}
-	b, err := k.Spawn(src, SpawnOptions{Name: "yield-b"})
-	if err != nil {
-		return err
+	// Done is asked at every return to user mode: keep it to two loads.
+	a, b := k.tasks[pids[0]], k.tasks[pids[1]]
+	between := func() uint64 { return a.Nivcsw + b.Nivcsw }
+	k.Run(Stop{Done: func() bool { return between() >= 2 }, For: 1 << 62})
+	run = func(n int) {
+		start := between()
+		k.Run(Stop{Done: func() bool { return between()-start >= uint64(n) }, For: 1 << 62})
 	}
-	k.Run(Stop{Done: func() bool { return k.tasks[a] == nil && k.tasks[b] == nil }, For: 1 << 62})
-	return nil
+	stop = func() {
+		for _, p := range pids {
+			k.Kill(p, abi.SIGKILL)
+		}
+		k.Run(Stop{})
+	}
+	return run, stop, nil
 }

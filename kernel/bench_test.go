@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"strings"
 	"testing"
 
 	"kplay/internal/hostbench"
@@ -39,10 +40,14 @@ func BenchmarkHostPipeRoundTrip(b *testing.B) {
 
 func BenchmarkUserYieldSwitch(b *testing.B) {
 	k, _ := boot(b, Config{Quiet: true})
-	b.ResetTimer()
-	if err := k.BenchUserYield(b.N); err != nil {
+	run, stop, err := k.BenchUserYield()
+	if err != nil {
 		b.Fatal(err)
 	}
+	b.ResetTimer()
+	run(b.N)
+	b.StopTimer()
+	stop()
 }
 
 func BenchmarkKthreadSwitch(b *testing.B) {
@@ -71,5 +76,22 @@ func TestBenchHooksDoWhatTheySay(t *testing.T) {
 	}
 	if calls != 10 {
 		t.Fatalf("%d getpid calls recorded, want 10", calls)
+	}
+	// The user-task hook counts real switches, not yields that found the
+	// yielder still leftmost.
+	run, stop, err := k.BenchUserYield()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = k.Status().Switches
+	run(100)
+	if d := k.Status().Switches - before; d < 100 || d > 102 {
+		t.Fatalf("%d switches for 100 user yield switches", d)
+	}
+	stop()
+	for _, ti := range k.Tasks() {
+		if strings.HasPrefix(ti.Comm, "yield-") {
+			t.Fatalf("%s[%d] survived stop", ti.Comm, ti.PID)
+		}
 	}
 }
