@@ -123,22 +123,28 @@ func (b *Breakpoint) matches(e *Event) bool {
 	return false
 }
 
-// checkBreak records the first breakpoint e hits in this run; the run
-// parks at the next safe point (at once where the caller parks).
+// checkBreak counts the breakpoints e hits and reports whether the run
+// must park for it: the first hit of a run parks it, at once where the
+// caller parks (a switch, a syscall entry, an Oops) or else at the next
+// safe point (after an interrupt handler or the timer softirq).
 func (k *Kernel) checkBreak(e *Event) bool {
-	if !k.stop.breaks || k.stop.bpHit != 0 {
+	if !k.stop.breaks {
 		return false
 	}
+	park := false
 	for _, b := range k.breaks {
-		if b.matches(e) {
-			b.Hits++
+		if !b.matches(e) {
+			continue
+		}
+		b.Hits++
+		if k.stop.bpHit == 0 {
 			k.stop.bpHit = b.ID
 			k.result.Breakpoint = b.ID
 			k.result.Hits = append(k.result.Hits, e.clone())
-			return true
+			park = true
 		}
 	}
-	return false
+	return park
 }
 
 // breakAtSyscallEntry parks t at a system call's entry when a breakpoint

@@ -138,14 +138,18 @@ type Kernel struct {
 	consoleSem   *semaphore
 	torture      *lockTorture
 	breaks       []*Breakpoint
-	slots        eventSlots
-	nextBreak    int
-	tortureMutex *mutex
-	tortureSpin  *spinlock
-	nohz         NOHZStats
-	idleSince    int64
-	budgetTimer  *host.Timer
-	uptimeOrigin int64
+	// rtPeriodTimer replenishes a throttled RT class; rtThrottleSaid
+	// makes "RT throttling activated" print once.
+	rtPeriodTimer  timers.TimerList
+	rtThrottleSaid bool
+	slots          eventSlots
+	nextBreak      int
+	tortureMutex   *mutex
+	tortureSpin    *spinlock
+	nohz           NOHZStats
+	idleSince      int64
+	budgetTimer    *host.Timer
+	uptimeOrigin   int64
 	// cpustat is the CPU's time by bucket, in ns (kernel_cpustat).
 	cpustat [nrCPUStats]int64
 	// load is the load average's state.

@@ -75,12 +75,18 @@ func (k *Kernel) doSchedule(preempt bool) {
 		defer prev.leave(prev.enter("schedule", "__schedule"))
 	}
 	k.needResched = false
+	// signal_pending_state: a task about to sleep interruptibly with a
+	// fatal signal pending stays runnable, and its sleep returns at once.
+	if prev.State == TaskInterruptible && !prev.Kthread() && k.fatalSignalPending(prev) {
+		prev.State = TaskRunning
+	}
 	blocked := prev.State != TaskRunning
 	k.rq.Update(k.clockNs())
 	if blocked {
 		k.rq.Dequeue(&prev.se, sched.DequeueSleep)
 	}
 	nextSE, pick := k.rq.Schedule(&prev.se)
+	k.rtThrottleCheck()
 	next := nextSE.Owner.(*Task)
 	why := k.switchWhy
 	k.switchWhy = ""

@@ -53,9 +53,10 @@ func (k *Kernel) threadGroup(t *Task) []*Task {
 // threads ignore signals; init ignores those it has no handler for
 // (SIGNAL_UNKILLABLE), which on kplay is all of them.
 func (k *Kernel) sendSignal(t *Task, sig int) {
-	if sig == 0 || t.Kthread() || t == k.initTsk || t.State == ExitZombie || t.State == ExitDead {
+	if sig == 0 || t.Kthread() || t == k.initTsk {
 		return
 	}
+	// A zombie leader's process lives on in its other threads.
 	group := k.threadGroup(t)
 	if len(group) == 0 {
 		return

@@ -78,9 +78,13 @@ func sysExit(k *Kernel, t *Task, a *[6]uint64) int64 {
 	return 0
 }
 
-// sysExitGroup implements Linux syscall exit_group(2); with no threads yet
-// it is exit.
-func sysExitGroup(k *Kernel, t *Task, a *[6]uint64) int64 { return sysExit(k, t, a) }
+// sysExitGroup implements Linux syscall exit_group(2): every thread of
+// the group exits with the status (do_group_exit).
+func sysExitGroup(k *Kernel, t *Task, a *[6]uint64) int64 {
+	k.syscallExitNoReturn(t)
+	k.doGroupExit(t, int(a[0]&0xff)<<8)
+	return 0
+}
 
 // maxRWCount is MAX_RW_COUNT: INT_MAX rounded down to a page.
 const maxRWCount = 0x7ffff000

@@ -20,6 +20,10 @@ type sysctlEntry struct {
 	min, max int64
 	get      func(k *Kernel) int64
 	set      func(k *Kernel, v int64)
+	// check, if set, refuses a value that conflicts with another
+	// sysctl (sched_rt_handler's runtime <= period).
+	check    func(k *Kernel, v int64) bool
+	checkWhy string
 }
 
 // sysctlTable is kplay's /proc/sys, in sysctl -a's (alphabetical) order.
@@ -49,6 +53,35 @@ var sysctlTable = []sysctlEntry{
 		min: -1 << 31, max: 1<<31 - 1,
 		get: func(k *Kernel) int64 { return int64(k.rq.Tun.RRTimesliceMs) },
 		set: func(k *Kernel, v int64) { k.rq.SetRRTimeslice(int(v)) },
+	},
+	{
+		name: "kernel.sched_rt_period_us", help: "RT bandwidth period: the rt class may run sched_rt_runtime_us of each",
+		min: 1, max: 1<<31 - 1,
+		get: func(k *Kernel) int64 { return k.rq.RT.PeriodNs / 1000 },
+		set: func(k *Kernel, v int64) { k.rq.RT.SetBandwidth(k.rq.RT.RuntimeNs, v*1000) },
+		check: func(k *Kernel, v int64) bool {
+			return k.rq.RT.RuntimeNs < 0 || k.rq.RT.RuntimeNs <= v*1000
+		},
+		checkWhy: "; not below kernel.sched_rt_runtime_us",
+	},
+	{
+		name: "kernel.sched_rt_runtime_us", help: "RT bandwidth: the rt class's runtime per period, -1 for no limit; the fair tasks get the rest",
+		min: -1, max: 1<<31 - 1,
+		get: func(k *Kernel) int64 {
+			if k.rq.RT.RuntimeNs < 0 {
+				return -1
+			}
+			return k.rq.RT.RuntimeNs / 1000
+		},
+		set: func(k *Kernel, v int64) {
+			if v < 0 {
+				k.rq.RT.SetBandwidth(-1, k.rq.RT.PeriodNs)
+				return
+			}
+			k.rq.RT.SetBandwidth(v*1000, k.rq.RT.PeriodNs)
+		},
+		check:    func(k *Kernel, v int64) bool { return v < 0 || v*1000 <= k.rq.RT.PeriodNs },
+		checkWhy: "; not above kernel.sched_rt_period_us",
 	},
 	{
 		name: "kernel.sched_wakeup_granularity_ns", help: "CFS wakeup preemption: a woken task preempts when its vruntime leads by more than this (weighted)",
@@ -105,8 +138,8 @@ func (k *Kernel) SetSysctl(name, value string) (Sysctl, error) {
 		return Sysctl{}, err
 	}
 	v, perr := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-	if perr != nil || v < e.min || v > e.max {
-		return Sysctl{}, errInvalid("setting key %q: Invalid argument (want an integer from %d to %d)", e.name, e.min, e.max)
+	if perr != nil || v < e.min || v > e.max || e.check != nil && !e.check(k, v) {
+		return Sysctl{}, errInvalid("setting key %q: Invalid argument (want an integer from %d to %d%s)", e.name, e.min, e.max, e.checkWhy)
 	}
 	e.set(k, v)
 	return k.GetSysctl(e.name)

@@ -3,6 +3,8 @@ package kernel
 import (
 	"strings"
 	"testing"
+
+	"kplay/sched"
 )
 
 func TestSysctlReadsWritesAndRefuses(t *testing.T) {
@@ -45,7 +47,7 @@ func TestSysctlReadsWritesAndRefuses(t *testing.T) {
 	for _, c := range k.Sysctls() {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, " "); got != "kernel.panic_on_oops kernel.sched_latency_ns kernel.sched_min_granularity_ns kernel.sched_rr_timeslice_ms kernel.sched_wakeup_granularity_ns kernel.threads-max" {
+	if got := strings.Join(names, " "); got != "kernel.panic_on_oops kernel.sched_latency_ns kernel.sched_min_granularity_ns kernel.sched_rr_timeslice_ms kernel.sched_rt_period_us kernel.sched_rt_runtime_us kernel.sched_wakeup_granularity_ns kernel.threads-max" {
 		t.Fatalf("sysctl -a order: %s", got)
 	}
 }
@@ -94,5 +96,44 @@ func TestSysctlLatencyStretchesTheSlice(t *testing.T) {
 		if d != 12e6 {
 			t.Fatalf("slices %v: want 12 ms each with sched_latency 24 ms", s)
 		}
+	}
+}
+
+func TestRTThrottlingLeavesTheFairClassFivePercent(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	rt := spawn(t, k, "cpu-hog", SpawnOptions{Name: "rt", Policy: sched.FIFO, RTPrio: 50})
+	fair := spawn(t, k, "cpu-hog", SpawnOptions{Name: "fair"})
+	k.Run(Stop{For: 10e9})
+	// 950 ms of every second to the rt class, the rest to the fair one.
+	if r, f := cpu(k, rt), cpu(k, fair); r < 9.4e9 || r > 9.6e9 || f < 0.4e9 || f > 0.6e9 {
+		t.Fatalf("rt %d ns, fair %d ns in 10 s: want 9.5 s and 0.5 s", r, f)
+	}
+	said := 0
+	for _, r := range k.Dmesg() {
+		said += strings.Count(r.Text, "sched: RT throttling activated")
+	}
+	if said != 1 {
+		t.Fatalf("dmesg says RT throttling activated %d times, want once", said)
+	}
+	// Alone, a throttled FIFO hog leaves the CPU idle for the rest of the
+	// period; the period timer wakes it even with the tick stopped.
+	k.Kill(fair, 9)
+	before := cpu(k, rt)
+	k.Run(Stop{For: 10e9})
+	if d := cpu(k, rt) - before; d < 9.4e9 || d > 9.6e9 {
+		t.Fatalf("alone: rt ran %d ns of 10 s", d)
+	}
+	// sched_rt_runtime_us = -1 turns throttling off: the fair task starves.
+	if _, err := k.SetSysctl("kernel.sched_rt_runtime_us", "-1"); err != nil {
+		t.Fatal(err)
+	}
+	f2 := spawn(t, k, "cpu-hog", SpawnOptions{Name: "fair2"})
+	k.Run(Stop{For: 3e9})
+	if c := cpu(k, f2); c > 0.06e9 {
+		t.Fatalf("with no RT limit the fair task still ran %d ns", c)
+	}
+	k.SetSysctl("kernel.sched_rt_runtime_us", "950000")
+	if _, err := k.SetSysctl("kernel.sched_rt_period_us", "100"); err == nil || !strings.Contains(err.Error(), "not below kernel.sched_rt_runtime_us") {
+		t.Fatalf("a period below the runtime: %v", err)
 	}
 }

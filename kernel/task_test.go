@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"kplay/kernel/abi"
 	"kplay/sched"
 )
 
@@ -269,5 +270,47 @@ func TestForkBombHitsThreadsMax(t *testing.T) {
 	}
 	if !sawEAGAIN {
 		t.Fatal("fork beyond threads-max must fail with EAGAIN")
+	}
+}
+
+func TestExitGroupEndsEveryThreadAndSignalsReachAZombieLeadersThreads(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	p := spawn(t, k, "thread { forever { compute 10ms } }; thread { sleep 10s }; compute 30ms; exit 5", SpawnOptions{Name: "mt"})
+	k.Run(Stop{For: 400e6})
+	for _, ti := range k.Tasks() {
+		if ti.TGID == p {
+			t.Fatalf("exit_group left %+v", ti)
+		}
+	}
+	// A leader that exits with exit(2) stays a zombie while its threads
+	// run; a signal to its pid still reaches them.
+	q := spawn(t, k, "thread { forever { compute 10ms } }; compute 5ms; syscall exit 0", SpawnOptions{Name: "lead"})
+	k.Run(Stop{For: 100e6})
+	if ti, _ := k.Task(q); ti.State != "Z" {
+		t.Fatalf("leader: %+v", ti)
+	}
+	if err := k.Kill(q, 9); err != nil {
+		t.Fatal(err)
+	}
+	k.Run(Stop{For: 100e6})
+	for _, ti := range k.Tasks() {
+		if ti.TGID == q {
+			t.Fatalf("SIGKILL to the zombie leader left %+v", ti)
+		}
+	}
+}
+
+func TestSleepWithAFatalSignalPendingReturnsAtOnce(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	p := spawn(t, k, "sleep 10s", SpawnOptions{})
+	nr, _ := abi.SyscallNumber("nanosleep")
+	k.AddBreakpoint(Breakpoint{Kind: EvSyscall, Syscall: nr, PID: p})
+	if res := k.Run(Stop{For: 1e9, Breakpoints: true}); res.Reason != StopBreakpoint {
+		t.Fatalf("%+v", res)
+	}
+	k.Kill(p, 9) // pending before the sleep begins
+	k.Run(Stop{For: 1e6})
+	if _, ok := k.Task(p); ok {
+		t.Fatal("the task slept with SIGKILL pending")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"kplay/consoledrv"
 	"kplay/irq"
 	"kplay/kernel/host"
+	"kplay/sched"
 	"kplay/timers"
 )
 
@@ -77,7 +78,11 @@ func (k *Kernel) timerInterrupt(int, any) irq.Return {
 		if k.rq.Tick() {
 			k.needResched = true
 			k.switchWhy = "preempted: timeslice used up (tick)"
+			if k.rq.RT.Throttled && k.current.se.Class() == sched.Class(k.rq.RT) {
+				k.switchWhy = "preempted: RT throttling (the rt class used sched_rt_runtime_us of this period)"
+			}
 		}
+		k.rtThrottleCheck()
 	}
 	k.load.tick(k.jiffies, k.nrActive()) // scheduler_tick's calc_global_load_tick
 	// run_local_timers: the TIMER softirq is raised on every tick, as
@@ -178,7 +183,7 @@ func (k *Kernel) idleLoop() {
 	for {
 		k.deliverIRQs()
 		k.maybePark() // a step that stops at an irq or tick stops here
-		if k.needResched || k.rq.NrRunning() > 0 {
+		if k.needResched || k.rq.HasRunnable() {
 			k.nohzRestartTick()
 			k.schedule()
 			continue

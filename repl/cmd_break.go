@@ -25,9 +25,14 @@ var breakCmd = &Command{
                                 one whose function or owner is NAME
   break oops                    a task Oopses, before it dies
 
-The kernel parks at the hit, in the context where it happened, and every
-inspection command works there: bt shows the task inside the call, ps and
-runq the state of the moment. continue runs on to the next hit; info break
+A switch, a syscall or an Oops parks the kernel at the hit, in the task
+where it happened: bt shows the task inside the call, ps and runq the state
+of the moment. An interrupt or a timer runs in interrupt context, where
+nothing can park: the kernel parks at the next safe point, once the
+handler or the TIMER softirq is done (a task it woke is runnable by then).
+Breakpoints stop run, step, continue and lkdtm, not the REPL's own
+syscall command. HITS counts every match, also those while the kernel was
+already on its way to park. continue runs on to the next hit; info break
 lists the breakpoints with their hit counts; delete removes them.`,
 	SeeAlso: []string{"continue", "info", "delete", "step", "bt"},
 	MinArgs: 1, MaxArgs: 4,

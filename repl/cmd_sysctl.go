@@ -26,11 +26,16 @@ ms: 100 at HZ=100, 90 at HZ=300, as Linux shows it.
   kernel.sched_latency_ns            CFS period for up to latency/min_granularity tasks (6000000)
   kernel.sched_min_granularity_ns    CFS minimum slice (750000)
   kernel.sched_wakeup_granularity_ns CFS wakeup preemption threshold (1000000)
+  kernel.sched_rt_runtime_us         RT bandwidth: the rt class's runtime per
+                                     period (950000); -1 for no limit
+  kernel.sched_rt_period_us          RT bandwidth period (1000000)
   kernel.threads-max                 most tasks fork creates (EAGAIN beyond)
   kernel.panic_on_oops               halt on any Oops
 
 The three CFS tunables are the sysctls of Linux before 5.13, which moved
-them to /sys/kernel/debug/sched/. A value out of range is refused with
+them to /sys/kernel/debug/sched/. With RT bandwidth (Linux's default) a
+real-time task that never sleeps leaves the fair class 50 ms of each
+second, and dmesg says "sched: RT throttling activated". A value out of range is refused with
 "Invalid argument", as proc_dointvec_minmax does.`,
 	SeeAlso: []string{"runq", "spawn", "status"},
 	MaxArgs: -1,

@@ -170,10 +170,11 @@ func (s *Session) parse(cmd *Command, toks []Token) (*Invocation, error) {
 	for i, t := range toks {
 		words[i] = t.Text
 		// A quoted word, or a negative number such as -1 or -5s, is an
-		// argument, never a flag.
+		// argument, never a flag, unless it is the value of the flag
+		// before it (spawn --nice -5).
 		// With RawArgs every word but --help is an argument (kill -STOP).
 		if strings.HasPrefix(t.Text, "-") && (t.Quoted || len(t.Text) > 1 && t.Text[1] >= '0' && t.Text[1] <= '9' ||
-			cmd.RawArgs && t.Text != "--help" && t.Text != "-h") {
+			cmd.RawArgs && t.Text != "--help" && t.Text != "-h") && !(i > 0 && takesValue(fs, toks[i-1])) {
 			words[i] = "\x00" + t.Text
 		}
 	}
@@ -219,4 +220,19 @@ func (s *Session) requireRunning() error {
 		return usagef("the kernel has halted (%s); type reboot to boot a fresh one", why)
 	}
 	return nil
+}
+
+// takesValue reports whether tok is a flag that takes the next word as its
+// value ("--nice" or "-R", not "--json" or "--nice=5").
+func takesValue(fs *pflag.FlagSet, tok Token) bool {
+	if tok.Quoted || !strings.HasPrefix(tok.Text, "-") || strings.Contains(tok.Text, "=") {
+		return false
+	}
+	var f *pflag.Flag
+	if name, ok := strings.CutPrefix(tok.Text, "--"); ok {
+		f = fs.Lookup(name)
+	} else if len(tok.Text) == 2 {
+		f = fs.ShorthandLookup(tok.Text[1:])
+	}
+	return f != nil && f.NoOptDefVal == ""
 }

@@ -162,21 +162,21 @@ func TestStepSwitchShowsTheHandOff(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	s, _ := newSession(t)
 	cases := map[string]string{
-		"sy":                    "sys syscall sysctl",
-		"sysctl kernel.sched_r": "kernel.sched_rr_timeslice_ms",
-		"irq ":                  "disable enable fire free list raise request",
-		"irq f":                 "fire free",
-		"step t":                "tick timer",
-		"step c":                "cascade",
-		"step ti":               "tick timer",
-		"syscall getp":          "getpeername getpgid getpgrp getpid getpmsg getppid getpriority",
-		"dmesg --j":             "--json",
-		"help ir":               "irq",
-		"lkdtm ":                "BUG EXCEPTION PANIC WARNING",
-		"nosuchcommand x":       "",
-		"cat /proc/l":           "/proc/loadavg",
-		"cat /proc/2/s":         "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/status",
-		"cat /proc/0":           "",
+		"sy":                     "sys syscall sysctl",
+		"sysctl kernel.sched_rr": "kernel.sched_rr_timeslice_ms",
+		"irq ":                   "disable enable fire free list raise request",
+		"irq f":                  "fire free",
+		"step t":                 "tick timer",
+		"step c":                 "cascade",
+		"step ti":                "tick timer",
+		"syscall getp":           "getpeername getpgid getpgrp getpid getpmsg getppid getpriority",
+		"dmesg --j":              "--json",
+		"help ir":                "irq",
+		"lkdtm ":                 "BUG EXCEPTION PANIC WARNING",
+		"nosuchcommand x":        "",
+		"cat /proc/l":            "/proc/loadavg",
+		"cat /proc/2/s":          "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/status",
+		"cat /proc/0":            "",
 	}
 	for line, want := range cases {
 		if got := strings.Join(Complete(s, line), " "); got != want {
@@ -225,5 +225,20 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	}
 	if got := run(t, s, out, "ps --help"); !strings.HasPrefix(got, "List the tasks") {
 		t.Errorf("ps --help: %q", got)
+	}
+}
+
+// A negative number after a flag that takes a value is that value; on its
+// own it stays an argument (syscall getpriority 0 -1).
+func TestNegativeFlagValues(t *testing.T) {
+	s, out := newSession(t)
+	if got := run(t, s, out, "spawn --nice -5 --name n cpu-hog"); !strings.Contains(got, "n: SCHED_OTHER, nice -5, prio 115") {
+		t.Fatalf("spawn --nice -5: %q", got)
+	}
+	if got := run(t, s, out, "syscall getpriority 0 -1"); !strings.Contains(got, "getpriority(PRIO_PROCESS, -1)") {
+		t.Fatalf("negative argument: %q", got)
+	}
+	if err := s.Exec("step --for -1s"); err == nil || !strings.Contains(err.Error(), `duration "-1s"`) {
+		t.Fatalf("step --for -1s: %v", err)
 	}
 }

@@ -172,6 +172,22 @@ func (rq *RunQueue) Classes() []Class { return rq.classes }
 // NrRunning is the number of runnable entities (rq->nr_running).
 func (rq *RunQueue) NrRunning() int { return rq.RT.NrRunning() + rq.Fair.NrRunning() }
 
+// HasRunnable reports whether a class has an entity it would pick: the
+// runnable entities less the RT ones while the class is throttled.
+func (rq *RunQueue) HasRunnable() bool {
+	return rq.Fair.NrRunning() > 0 || rq.RT.NrRunning() > 0 && !rq.RT.Throttled
+}
+
+// RTPeriodTimer is the RT bandwidth period timer's work at the run queue
+// clock now: it reports whether the class was unthrottled with tasks to
+// run, so that the running task must be preempted.
+func (rq *RunQueue) RTPeriodTimer(now int64) bool {
+	if now > rq.Clock {
+		rq.Clock = now
+	}
+	return rq.RT.replenish(rq.Clock) && rq.RT.nr > 0 && rq.Curr.class != rq.RT
+}
+
 // SetRRTimeslice sets sched_rr_timeslice_ms as the sysctl handler does:
 // a value <= 0 restores the default (100 ms in whole ticks).
 func (rq *RunQueue) SetRRTimeslice(ms int) {
@@ -343,6 +359,9 @@ func (rq *RunQueue) Schedule(prev *Entity) (*Entity, Pick) {
 // whether it must be preempted.
 func (rq *RunQueue) Tick() bool {
 	curr := rq.Curr
+	if rq.RTPeriodTimer(rq.Clock) {
+		return true
+	}
 	if curr == rq.IdleEntity {
 		return false
 	}

@@ -13,9 +13,85 @@ type RTClass struct {
 	queue  [MaxRTPrio][]*Entity
 	bitmap [2]uint64
 	nr     int
+
+	// RT bandwidth (rt_bandwidth, sched_rt_runtime_us and
+	// sched_rt_period_us): in each period the class may run RuntimeNs;
+	// beyond it the class is throttled, and the fair tasks get the rest
+	// of the period, until the period timer replenishes it. RuntimeNs < 0
+	// is RUNTIME_INF: no limit.
+	RuntimeNs, PeriodNs int64
+	// RTTime is rt_rq->rt_time, the runtime used in this period;
+	// Throttled is rt_rq->rt_throttled; Throttles counts how often it
+	// happened.
+	RTTime    int64
+	Throttled bool
+	Throttles uint64
+	periodEnd int64
 }
 
-func newRT() *RTClass { return &RTClass{} }
+// Linux's defaults: 0.95 s of every second.
+const (
+	DefaultRTRuntimeNs = 950_000_000
+	DefaultRTPeriodNs  = 1_000_000_000
+)
+
+func newRT() *RTClass {
+	return &RTClass{RuntimeNs: DefaultRTRuntimeNs, PeriodNs: DefaultRTPeriodNs}
+}
+
+// PeriodEnd is when the current bandwidth period ends (the period timer's
+// expiry), in run-queue clock ns; 0 before the class first ran.
+func (r *RTClass) PeriodEnd() int64 { return r.periodEnd }
+
+// replenish runs the period timer's work for every period that has ended
+// by now (do_sched_rt_period_timer): each gives back one runtime, and the
+// class is unthrottled once under its runtime. It reports whether it
+// unthrottled the class.
+func (r *RTClass) replenish(now int64) bool {
+	if r.periodEnd == 0 || now < r.periodEnd {
+		return false
+	}
+	overrun := (now-r.periodEnd)/r.PeriodNs + 1
+	r.periodEnd += overrun * r.PeriodNs
+	if r.RuntimeNs >= 0 {
+		r.RTTime -= min(r.RTTime, overrun*r.RuntimeNs)
+	} else {
+		r.RTTime = 0
+	}
+	if r.Throttled && (r.RuntimeNs < 0 || r.RTTime < r.RuntimeNs) {
+		r.Throttled = false
+		return true
+	}
+	return false
+}
+
+// account charges delta of RT runtime (sched_rt_runtime_exceeded) and
+// reports whether the class has just been throttled.
+func (r *RTClass) account(now, delta int64) bool {
+	if r.periodEnd == 0 {
+		r.periodEnd = now + r.PeriodNs // the period timer starts
+	}
+	r.replenish(now)
+	if r.RuntimeNs < 0 || r.RuntimeNs >= r.PeriodNs {
+		return false
+	}
+	r.RTTime += delta
+	if r.RTTime > r.RuntimeNs && !r.Throttled {
+		r.Throttled = true
+		r.Throttles++
+		return true
+	}
+	return false
+}
+
+// SetBandwidth sets sched_rt_runtime_us and sched_rt_period_us (in ns);
+// a runtime below zero means no limit.
+func (r *RTClass) SetBandwidth(runtime, period int64) {
+	r.RuntimeNs, r.PeriodNs = runtime, period
+	if r.Throttled && (runtime < 0 || r.RTTime < runtime) {
+		r.Throttled = false
+	}
+}
 
 // Name implements Class.
 func (r *RTClass) Name() string { return "rt" }
@@ -101,7 +177,7 @@ func (r *RTClass) CheckPreempt(rq *RunQueue, p *Entity, wakeFlags int) bool {
 // PickNext implements Class (pick_next_task_rt).
 func (r *RTClass) PickNext(rq *RunQueue) (*Entity, Pick) {
 	p := r.first()
-	if p < 0 {
+	if p < 0 || r.Throttled {
 		return nil, Pick{}
 	}
 	e := r.queue[p][0]
@@ -116,6 +192,7 @@ func (r *RTClass) UpdateCurr(rq *RunQueue, e *Entity) {
 	if delta := rq.Clock - e.ExecStart; delta > 0 {
 		e.SumExecRuntime += delta
 		e.ExecStart = rq.Clock
+		r.account(rq.Clock, delta) // the next tick preempts a throttled task
 	}
 }
 
@@ -124,6 +201,9 @@ func (r *RTClass) UpdateCurr(rq *RunQueue, e *Entity) {
 // there.
 func (r *RTClass) TaskTick(rq *RunQueue, e *Entity) bool {
 	r.UpdateCurr(rq, e)
+	if r.Throttled {
+		return true // throttled: the fair class gets the CPU
+	}
 	if e.Policy != RR {
 		return false
 	}

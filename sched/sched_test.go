@@ -223,6 +223,9 @@ func TestYieldLetsTheOtherRun(t *testing.T) {
 
 func TestFIFORunsByPriorityThenArrival(t *testing.T) {
 	s := newSim(t)
+	// RT throttling would hand the fair task 50 ms a second; it has its
+	// own test (kernel's TestRTThrottlingLeavesTheFairClassFivePercent).
+	s.rq.RT.SetBandwidth(-1, DefaultRTPeriodNs)
 	s.spawn("fair", Normal, -20, 0)
 	if s.spawn("lo1", FIFO, 0, 10); s.rq.Curr.Owner != "lo1" {
 		t.Fatal("an rt task preempts a fair one at once")
