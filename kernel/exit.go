@@ -202,7 +202,7 @@ func sysWait4(k *Kernel, t *Task, a *[6]uint64) int64 {
 		found, status, c := false, 0, (*Task)(nil)
 		for _, x := range k.threadGroup(t) {
 			for _, ch := range x.Children {
-				if ch.TGID != ch.PID || !waitMatch(ch, pid, t) || ch.exitSignal != abi.SIGCHLD && options&(wClone|wAll) == 0 {
+				if ch.TGID != ch.PID || !waitMatch(ch, pid, t) || (ch.exitSignal != abi.SIGCHLD) != (options&wClone != 0) && options&wAll == 0 {
 					continue
 				}
 				found = true

@@ -62,17 +62,30 @@ func (k *Kernel) LockTortureStart(typ string, nwriters int, holdNs int64) error 
 	return nil
 }
 
-// LockTortureStop asks the writers to stop (torture_stop_kthread); each
-// exits after its current round. It returns the final statistics line.
+// LockTortureStop stops the writers as rmmod does (torture_stop_kthread,
+// which waits for each): the machine runs until every writer has finished
+// its round and exited. It returns the final statistics line.
 func (k *Kernel) LockTortureStop() (string, error) {
 	lt := k.torture
 	if lt == nil || lt.stop {
 		return "", errInvalid("locktorture is not running")
 	}
 	lt.stop = true
-	s := lt.stats()
-	k.printk(consoledrv.Info, "%s-torture: %s", lt.typ, strings.TrimRight(s, "\n"))
-	k.printk(consoledrv.Info, "%s-torture:--- End of test: SUCCESS", lt.typ)
+	k.Run(Stop{Done: func() bool {
+		for _, w := range lt.writers {
+			if k.tasks[w.PID] == w {
+				return false
+			}
+		}
+		return true
+	}})
+	s := lt.typ + "-torture: " + lt.stats()
+	k.printk(consoledrv.Info, "%s", strings.TrimRight(s, "\n"))
+	end := "SUCCESS"
+	if lt.fails > 0 {
+		end = "FAILURE"
+	}
+	k.printk(consoledrv.Info, "%s-torture:--- End of test: %s", lt.typ, end)
 	return s, nil
 }
 

@@ -264,7 +264,7 @@ func (k *Kernel) mutexLock(m *mutex) {
 	if m.owner == t {
 		k.bug("mutex_lock: " + m.name + " already held by " + t.Comm + " (deadlock)")
 	}
-	if m.owner != nil {
+	if m.owner != nil || len(m.wait.waiters) > 0 { // no barging past waiters
 		m.contended++
 		defer t.leave(t.enter("__mutex_lock", "schedule_preempt_disabled"))
 		// The waiter stays on wait_list until it owns the lock: FIFO

@@ -77,7 +77,7 @@ func TestMutexTortureSleepsWaitersInFIFOOrder(t *testing.T) {
 		}
 	}
 	line, err := k.LockTortureStop()
-	if err != nil || !strings.HasPrefix(line, "Writes:  Total: ") || !strings.Contains(line, "Fail: 0 \n") {
+	if err != nil || !strings.HasPrefix(line, "mutex_lock-torture: Writes:  Total: ") || !strings.Contains(line, "Fail: 0 \n") {
 		t.Fatalf("stats %q %v", line, err)
 	}
 	if !sawWaiters {
@@ -88,10 +88,16 @@ func TestMutexTortureSleepsWaitersInFIFOOrder(t *testing.T) {
 			t.Fatalf("no contention: %+v", l)
 		}
 	}
-	k.Run(Stop{For: 100e6})
+	// stop waits for the writers, as rmmod does: none is left, and the
+	// line counts every acquisition.
 	for _, ti := range k.Tasks() {
 		if ti.Comm == "lock_torture_wr" {
 			t.Fatalf("writer %d still there after stop", ti.PID)
+		}
+	}
+	for _, l := range k.Locks() {
+		if l.Name == "torture_mutex" && !strings.Contains(line, sprintf("Total: %d ", l.Acquired)) {
+			t.Fatalf("final line %q, but the mutex was taken %d times", line, l.Acquired)
 		}
 	}
 }

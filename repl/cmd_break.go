@@ -82,7 +82,10 @@ lists the breakpoints with their hit counts; delete removes them.`,
 			switch {
 			case ok && k == "pid":
 				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 {
+				if err == nil && n == 0 {
+					return usagef("break: pid=0 means any task here; for swapper/0 write comm=swapper/0")
+				}
+				if err != nil || n < 0 {
 					return usagef("break: pid=%q: want a pid", v)
 				}
 				b.PID = n

@@ -102,7 +102,16 @@ print what they point at, and NULL as 0x0.`,
 		if err != nil {
 			return err
 		}
-		members, _ := inv.Flags.GetStringSlice("members")
+		var members []string
+		named, _ := inv.Flags.GetStringSlice("members")
+		for _, m := range named {
+			if m = strings.TrimSpace(m); m != "" {
+				members = append(members, m)
+			}
+		}
+		if inv.Flags.Changed("members") && len(members) == 0 {
+			return usagef("task: -R wants member names (task -R prio,se.vruntime)")
+		}
 		var all []kernel.TaskStruct
 		for _, pid := range pids {
 			ts, err := s.K.TaskStruct(pid)

@@ -43,7 +43,10 @@ through every stage of the path.
 
 A failing call prints -1 and the errno, as strace does. Numbers Linux has
 but kplay does not implement return ENOSYS. exit and exit_group never
-return (= ?); exiting init panics the kernel, as in Linux.`,
+return (= ?); exiting init panics the kernel, as in Linux. syscall fork
+makes init fork: the child has no program and exits at once, and stays a
+zombie until you reap it with syscall wait4 -1 @4 0 0 (processes started
+with spawn are reaped by init as they exit).`,
 	SeeAlso: []string{"step syscall", "events", "ps"},
 	MinArgs: 1, MaxArgs: 7,
 	FlagsFirst: true,

@@ -72,6 +72,9 @@ fifo and rr need --rtprio 1-99.`,
 	},
 	Run: func(s *Session, inv *Invocation) error {
 		if l, _ := inv.Flags.GetBool("list"); l {
+			if len(inv.Args) > 0 {
+				return usagef("spawn --list takes no PROGRAM")
+			}
 			var rows [][]string
 			for _, n := range prog.BuiltinNames() {
 				p, _ := prog.Parse(n)
@@ -110,7 +113,7 @@ fifo and rr need --rtprio 1-99.`,
 var killCmd = &Command{
 	Names:   []string{"kill"},
 	Group:   "Kernel",
-	Usage:   "kill [-SIGNAL] PID...",
+	Usage:   "kill [-SIGNAL | -s SIGNAL | -l] [--] PID...",
 	Summary: "Send a signal to processes (SIGTERM by default).",
 	Help: `
 SIGNAL is a name (TERM, SIGKILL, STOP) or a number, as kill(1) takes it; the
@@ -119,7 +122,9 @@ it reaches a process even when init cannot run. It takes its default action
 when the process next returns to user mode: TERM and KILL kill it, STOP
 stops it (T), CONT continues it; a process asleep in nanosleep or wait4 is
 woken for a fatal signal. Kernel threads and init ignore signals, as in
-Linux. To make the kill(2) system call instead: syscall kill PID SIG.`,
+Linux. kill -l lists the signal names. A PID that does not exist is
+reported and the others are still signalled. To make the kill(2) system
+call instead (pid 0, -1 and -PGID too): syscall kill PID SIG.`,
 	SeeAlso: []string{"spawn", "ps", "syscall"},
 	MinArgs: 1,
 	MaxArgs: -1,
@@ -127,7 +132,25 @@ Linux. To make the kill(2) system call instead: syscall kill PID SIG.`,
 	Run: func(s *Session, inv *Invocation) error {
 		sig := abi.SIGTERM
 		args := inv.Args
-		if strings.HasPrefix(args[0].Text, "-") {
+		switch args[0].Text {
+		case "-l", "-L":
+			// kill -l lists the names, as util-linux prints them.
+			var names []string
+			for n := 1; n <= 31; n++ {
+				names = append(names, strings.TrimPrefix(abi.SignalName(n), "SIG"))
+			}
+			fmt.Fprintln(inv.Out, strings.Join(names[:16], " "))
+			fmt.Fprintln(inv.Out, strings.Join(names[16:], " "))
+			return nil
+		case "-s":
+			if len(args) < 2 {
+				return usagef("kill -s: a SIGNAL is required")
+			}
+			args = append([]Token{{Text: "-" + args[1].Text}}, args[2:]...)
+		}
+		if args[0].Text == "--" {
+			args = args[1:]
+		} else if strings.HasPrefix(args[0].Text, "-") {
 			n, ok := abi.SignalNumber(args[0].Text[1:])
 			if !ok {
 				return usagef("kill: %s: invalid signal specification", args[0].Text)
@@ -137,14 +160,20 @@ Linux. To make the kill(2) system call instead: syscall kill PID SIG.`,
 		if len(args) == 0 {
 			return usagef("kill: a PID is required")
 		}
+		// Like kill(1), go on past a bad PID and fail at the end.
+		var bad []string
 		for _, a := range args {
 			pid, err := strconv.Atoi(a.Text)
 			if err != nil {
-				return usagef("kill: %s: arguments must be process IDs", a.Text)
+				bad = append(bad, fmt.Sprintf("kill: %s: arguments must be process IDs", a.Text))
+				continue
 			}
 			if err := s.K.Kill(pid, sig); err != nil {
-				return usagef("%v", err)
+				bad = append(bad, err.Error())
 			}
+		}
+		if len(bad) > 0 {
+			return usagef("%s", strings.Join(bad, "; "))
 		}
 		return nil
 	},

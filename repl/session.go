@@ -207,6 +207,7 @@ func printJSON(w io.Writer, v any) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // ftrace's "==>" stays as it is
 	if err := enc.Encode(v); err != nil {
 		return err
 	}

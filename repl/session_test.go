@@ -242,3 +242,20 @@ func TestNegativeFlagValues(t *testing.T) {
 		t.Fatalf("step --for -1s: %v", err)
 	}
 }
+
+func TestKillListsSignalsAndGoesPastABadPID(t *testing.T) {
+	s, out := newSession(t)
+	if got := run(t, s, out, "kill -l"); !strings.HasPrefix(got, "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT\nCHLD CONT STOP") {
+		t.Fatalf("kill -l: %q", got)
+	}
+	run(t, s, out, "spawn --name victim cpu-hog")
+	if err := s.Exec("kill -s KILL 99 6"); err == nil || !strings.Contains(err.Error(), "kill 99: No such process") {
+		t.Fatalf("bad pid: %v", err)
+	}
+	if got := run(t, s, out, "run 10ms", "ps"); strings.Contains(got, "victim") {
+		t.Fatalf("pid 6 after the bad pid was not killed:\n%s", got)
+	}
+	if err := s.Exec(`task -R ""`); err == nil || !strings.Contains(err.Error(), "-R wants member names") {
+		t.Fatalf("task -R \"\": %v", err)
+	}
+}

@@ -281,7 +281,8 @@ func (f *Fair) TaskTick(rq *RunQueue, curr *Entity) bool {
 	if f.nr <= 1 {
 		return false
 	}
-	ideal := f.Slice(rq, curr)
+	// Many light tasks can stretch a slice past the latency: cap it.
+	ideal := min(f.Slice(rq, curr), rq.Tun.LatencyNs)
 	delta := curr.SumExecRuntime - curr.PrevSumExecRuntime
 	if delta > ideal {
 		f.clearBuddies(curr)

@@ -379,6 +379,10 @@ func (rq *RunQueue) Yield() {
 // set_user_nice), moving it between classes if need be, and reports
 // whether the running entity must be rescheduled.
 func (rq *RunQueue) SetScheduler(e *Entity, policy, nice, rtprio int) bool {
+	// Nothing changes: nothing moves (an RT task keeps its place).
+	if policy == e.Policy && NiceToPrio(nice) == e.StaticPrio && rtprio == e.RTPriority {
+		return false
+	}
 	queued, running := e.onRQ, e == rq.Curr
 	oldPrio, oldClass := e.Prio, e.class
 	if running {
@@ -399,7 +403,13 @@ func (rq *RunQueue) SetScheduler(e *Entity, policy, nice, rtprio int) bool {
 		e.TimeSlice = rq.rrTicks
 	}
 	if queued {
-		e.class.Enqueue(rq, e, 0)
+		// A lowered priority goes to the head of its new list, a raised
+		// one to the tail (user space's view).
+		flags := 0
+		if oldPrio < e.Prio {
+			flags = EnqueueHead
+		}
+		e.class.Enqueue(rq, e, flags)
 		e.onRQ = true
 	}
 	if running {

@@ -330,3 +330,22 @@ func TestSetSchedulerMovesBetweenClasses(t *testing.T) {
 		t.Fatalf("fair %d rt %d", s.rq.Fair.NrRunning(), s.rq.RT.NrRunning())
 	}
 }
+
+// sched_setparam with the same parameters does not move an RT task; a
+// lowered priority puts it at the head of its new list.
+func TestSetSchedulerKeepsAnUnchangedRTTasksPlace(t *testing.T) {
+	s := newSim(t)
+	a := s.spawn("a", FIFO, 0, 10)
+	b := s.spawn("b", FIFO, 0, 10)
+	s.resched()
+	if s.rq.Curr != a || s.rq.SetScheduler(a, FIFO, 0, 10) || s.rq.RT.Queue(a.Prio)[0] != a {
+		t.Fatalf("unchanged: queue %v", s.rq.RT.Queue(a.Prio))
+	}
+	c := s.spawn("c", FIFO, 0, 20)
+	s.resched()
+	// c drops to b's priority: it goes to the head, ahead of a and b.
+	s.rq.SetScheduler(c, FIFO, 0, 10)
+	if q := s.rq.RT.Queue(b.Prio); q[0] != c {
+		t.Fatalf("lowered: queue %v, want c first", q)
+	}
+}
