@@ -125,7 +125,7 @@ func mulDiv(a, b, c int64) int64 {
 func (k *Kernel) threadGroupCputime(t *Task) (utime, stime int64) {
 	var rt, ut, st int64
 	leader := t
-	for _, x := range k.groupThreads(t) {
+	for _, x := range k.groupTasks(t, true) {
 		rt += k.taskSchedRuntime(x)
 		ut += x.Utime
 		st += x.Stime
@@ -134,16 +134,4 @@ func (k *Kernel) threadGroupCputime(t *Task) (utime, stime int64) {
 		}
 	}
 	return cputimeAdjust(rt, ut, st, &leader.prevCputime)
-}
-
-// groupThreads are the threads of t's group that procfs still shows: the
-// live ones and zombies not yet released (signal->nr_threads).
-func (k *Kernel) groupThreads(t *Task) []*Task {
-	var g []*Task
-	for _, x := range k.sortedTasks() {
-		if x.TGID == t.TGID && x.State != ExitDead {
-			g = append(g, x)
-		}
-	}
-	return g
 }

@@ -181,10 +181,7 @@ func (k *Kernel) TaskStruct(pid int) (TaskStruct, error) {
 	if t.State == ExitZombie || t.State == ExitDead {
 		state, stateNote, exitState = taskDead, "TASK_DEAD", t.State
 	}
-	threads := 0
-	for _, x := range k.tasks {
-		threads += boolInt(x.TGID == t.TGID)
-	}
+	threads := len(k.groupTasks(t, true))
 	leader := k.tasks[t.TGID]
 	var fds []string
 	fileCount := 0

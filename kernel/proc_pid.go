@@ -132,7 +132,7 @@ func exitCode(t *Task) int {
 // on one line. Times are in clock ticks of USER_HZ; utime and stime are
 // the group's tick samples scaled to its precise runtime (cputime_adjust).
 func (k *Kernel) procPidStat(t *Task) string {
-	group := k.groupThreads(t)
+	group := k.groupTasks(t, true)
 	utime, stime := k.threadGroupCputime(t)
 	var cutime, cstime int64
 	for _, x := range group {
@@ -228,7 +228,7 @@ func (k *Kernel) procPidStatus(t *Task) string {
 		f("THP_enabled:\t0\n")
 		f("untag_mask:\t%#x\n", ^uint64(0)) // no LAM
 	}
-	f("Threads:\t%d\n", len(k.groupThreads(t)))
+	f("Threads:\t%d\n", len(k.groupTasks(t, true)))
 	f("SigQ:\t%d/%d\n", k.sigQueued(c.UID), k.maxThreads()/2) // RLIMIT_SIGPENDING = max_threads/2
 	f("SigPnd:\t%016x\nShdPnd:\t%016x\n", t.pendingSignals, 0)
 	f("SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n", 0, sigIgnored(t), 0)
@@ -262,7 +262,7 @@ func (k *Kernel) procPidSched(t *Task) string {
 		b.WriteString(sprintf("%-45s:%14s.%06d\n", name, sign+sprintf("%d", ns/1e6), ns%1e6))
 	}
 	p := func(name string, v int64) { b.WriteString(sprintf("%-45s:%21d\n", name, v)) }
-	b.WriteString(sprintf("%s (%d, #threads: %d)\n", t.Comm, t.PID, len(k.groupThreads(t))))
+	b.WriteString(sprintf("%s (%d, #threads: %d)\n", t.Comm, t.PID, len(k.groupTasks(t, true))))
 	b.WriteString(strings.Repeat("-", 67) + "\n")
 	pn("se.exec_start", t.se.ExecStart)
 	pn("se.vruntime", t.se.Vruntime)

@@ -38,10 +38,15 @@ func sigmask(sig int) uint64 { return 1 << (sig - 1) }
 var stopMask = sigmask(abi.SIGSTOP) | sigmask(abi.SIGTSTP) | sigmask(abi.SIGTTIN) | sigmask(abi.SIGTTOU)
 
 // threadGroup is the live tasks of t's thread group, leader first.
-func (k *Kernel) threadGroup(t *Task) []*Task {
+func (k *Kernel) threadGroup(t *Task) []*Task { return k.groupTasks(t, false) }
+
+// groupTasks lists the threads of t's group in pid order: the live ones,
+// and with zombies also those that have exited but not been released
+// (as procfs and the thread counts show them).
+func (k *Kernel) groupTasks(t *Task, zombies bool) []*Task {
 	var g []*Task
 	for _, x := range k.sortedTasks() {
-		if x.TGID == t.TGID && x.State != ExitDead && x.State != ExitZombie {
+		if x.TGID == t.TGID && x.State != ExitDead && (zombies || x.State != ExitZombie) {
 			g = append(g, x)
 		}
 	}

@@ -259,3 +259,23 @@ func TestKillListsSignalsAndGoesPastABadPID(t *testing.T) {
 		t.Fatalf("task -R \"\": %v", err)
 	}
 }
+
+func TestReniceAndChrt(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "spawn --name a cpu-hog", "spawn --name b cpu-hog")
+	if got := run(t, s, out, "renice -n 5 -p 6"); got != "6 (process ID) old priority 0, new priority 5\n" {
+		t.Fatalf("renice: %q", got)
+	}
+	run(t, s, out, "chrt -f -p 10 7")
+	if got := run(t, s, out, "chrt -p 7"); got != "pid 7's current scheduling policy: SCHED_FIFO\npid 7's current scheduling priority: 10\n" {
+		t.Fatalf("chrt -p: %q", got)
+	}
+	if got := run(t, s, out, "run 100ms", "ps"); !strings.Contains(got, "   6     1  R   TS   125   5  0:00.00  a") || !strings.Contains(got, ">    7     1  R   FF    89   0  0:00.10  b") {
+		t.Fatalf("the FIFO task must have the CPU:\n%s", got)
+	}
+	for _, bad := range []string{"renice 30 6", "renice 5 99", "chrt -f -p 0 7", "chrt -p 99", "chrt -f 10 7"} {
+		if err := s.Exec(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
