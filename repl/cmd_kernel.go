@@ -265,7 +265,12 @@ var statusCmd = &Command{
 		fmt.Fprintf(inv.Out, "uptime:       %s s\n", secs(st.UptimeNs))
 		fmt.Fprintf(inv.Out, "jiffies:      %d\n", st.Jiffies)
 		fmt.Fprintf(inv.Out, "current:      %s[%d]\n", st.Current.Comm, st.Current.PID)
-		fmt.Fprintf(inv.Out, "run queue:    %s\n", refs(st.RunQueue))
+		rq := st.RunQueue
+		more := ""
+		if len(rq) > 8 { // a fork bomb's queue is not one 6 KB line
+			rq, more = rq[:8], fmt.Sprintf(" (+%d more; runq lists them)", len(st.RunQueue)-8)
+		}
+		fmt.Fprintf(inv.Out, "run queue:    %s%s\n", refs(rq), more)
 		fmt.Fprintf(inv.Out, "pending irqs: %s\n", ints(st.PendingIRQs))
 		fmt.Fprintf(inv.Out, "softirqs:     %s\n", softs)
 		fmt.Fprintf(inv.Out, "switches:     %d\n", st.Switches)
