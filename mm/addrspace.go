@@ -6,9 +6,6 @@ import (
 	"sort"
 )
 
-// PageSize is the size of a page (PAGE_SIZE).
-const PageSize = 4096
-
 // TaskSize is the top of the user address space on x86-64 (TASK_SIZE_MAX:
 // 2^47 minus one guard page).
 const TaskSize = 1<<47 - PageSize
