@@ -83,7 +83,7 @@ type Zone struct {
 	// that could have used the higher zone z (lowmem_reserve, shown as
 	// zoneinfo's "protection").
 	LowmemReserve [NrZones]int
-	Areas                         [NrPageOrders]FreeArea
+	Areas         [NrPageOrders]FreeArea
 	// Counters (vmstat): blocks handed out and given back.
 	AllocCount, FreeCount uint64
 }
