@@ -22,6 +22,7 @@ type globalOpts struct {
 	hz          int
 	sched       string
 	mem         string
+	lowmem      string
 	quiet       bool
 	color       string
 	panicOnOops bool
@@ -33,10 +34,14 @@ func (g *globalOpts) kernelConfig() (kernel.Config, error) {
 	if err != nil {
 		return kernel.Config{}, err
 	}
+	lowmem, err := parseMem(g.lowmem)
+	if err != nil {
+		return kernel.Config{}, fmt.Errorf("--lowmem: %v", err)
+	}
 	if g.hz < 1 {
 		return kernel.Config{}, fmt.Errorf("--hz %d: want 1-10000 (100, 250, 300 and 1000 are Linux's choices)", g.hz)
 	}
-	return kernel.Config{Clock: g.clock, HZ: g.hz, Sched: g.sched, MemBytes: mem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
+	return kernel.Config{Clock: g.clock, HZ: g.hz, Sched: g.sched, MemBytes: mem, LowmemBytes: lowmem, Quiet: g.quiet, PanicOnOops: g.panicOnOops}, nil
 }
 
 // parseMem reads a size the way mem= does: 64M, 1G, 65536K, or bytes.
@@ -128,6 +133,7 @@ terminal, it reads stdin as a script.`,
 	pf.IntVar(&g.hz, "hz", 100, "timer tick rate (HZ)")
 	pf.StringVar(&g.sched, "sched", "cfs", "scheduler of the fair class (cfs)")
 	pf.StringVar(&g.mem, "mem", "64M", "simulated RAM (mem=)")
+	pf.StringVar(&g.lowmem, "lowmem", "896M", "where ZONE_HIGHMEM starts (32-bit x86's 3G/1G split)")
 	pf.BoolVar(&g.quiet, "quiet", false, "boot quiet: console loglevel 4")
 	pf.StringVar(&g.color, "color", "auto", "color output: auto, always or never")
 	pf.BoolVar(&g.panicOnOops, "panic-on-oops", false, "halt the machine on any Oops (oops=panic)")

@@ -11,6 +11,7 @@ import (
 	"kplay/irq"
 	"kplay/kernel/arch"
 	"kplay/kernel/host"
+	"kplay/mm"
 	"kplay/sched"
 	"kplay/timers"
 )
@@ -39,8 +40,12 @@ type Config struct {
 	HZ int
 	// Sched names the scheduler of the fair class; "" means "cfs".
 	Sched string
-	// MemBytes is the simulated RAM; 0 means 64 MiB.
+	// MemBytes is the simulated RAM; 0 means 64 MiB. It is rounded down
+	// to whole pages, as mem= is.
 	MemBytes int64
+	// LowmemBytes is where ZONE_HIGHMEM starts; 0 means 896 MiB (32-bit
+	// x86's 3G/1G split).
+	LowmemBytes int64
 	// Quiet sets the console loglevel to 4, as the quiet boot option.
 	Quiet bool
 	// Console receives console output (printk above the loglevel, writes to
@@ -80,6 +85,14 @@ func (c *Config) setDefaults() error {
 	if c.MemBytes < 4<<20 || c.MemBytes > 64<<30 {
 		return fmt.Errorf("mem %s: want between 4M and 64G", FormatMem(c.MemBytes))
 	}
+	c.MemBytes &^= mm.PageSize - 1
+	if c.LowmemBytes == 0 {
+		c.LowmemBytes = mm.DefaultLowmemLimit
+	}
+	if c.LowmemBytes <= mm.DMALimit || c.LowmemBytes > 64<<30 {
+		return fmt.Errorf("lowmem %s: want more than 16M (ZONE_DMA) and at most 64G", FormatMem(c.LowmemBytes))
+	}
+	c.LowmemBytes &^= mm.PageSize - 1
 	if c.LogBufLen == 0 {
 		c.LogBufLen = consoledrv.DefaultLogBufLen
 	}
@@ -97,6 +110,7 @@ type Kernel struct {
 	softirqs *irq.Softirqs
 	timers   *timers.Wheel
 	rq       *sched.RunQueue
+	pm       *mm.PhysMem
 	con      *consoledrv.Driver
 	console  *consoledrv.Console
 
@@ -203,6 +217,11 @@ func Boot(cfg Config) (*Kernel, error) {
 		jiffies:  timers.InitialJiffies(cfg.HZ),
 		tr:       traceBuffer{size: TraceBufEntries},
 	}
+	pm, err := mm.NewPhysMem(cfg.MemBytes, cfg.LowmemBytes, h.MemAlloc)
+	if err != nil {
+		return nil, err
+	}
+	k.pm = pm
 	k.timers = timers.NewWheel(k.jiffies)
 	k.timers.OnCascade = func(vector, slot, n int) {
 		k.emit(Event{Kind: EvCascade, Cascade: &CascadeEvent{Vector: vector, Slot: slot, Timers: n, Jiffies: k.timers.TimerJiffies()}})
@@ -271,6 +290,7 @@ func (k *Kernel) startKernel(t *Task) {
 	k.printk(consoledrv.Info, "Command line: %s", k.CommandLine())
 	kb := k.cfg.MemBytes >> 10
 	k.printk(consoledrv.Info, "Memory: %dK/%dK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, 0K reserved, 0K cma-reserved)", kb, kb)
+	k.printZoneRanges()
 	k.printk(consoledrv.Info, "NR_IRQS: %d, nr_irqs: %d, preallocated irqs: %d", irq.NrIRQs, irq.NrIRQs, 16)
 	k.irqInit()
 	k.timeInit()

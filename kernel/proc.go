@@ -12,7 +12,9 @@ import (
 // /proc/<pid>/ (pidFiles); the procfs of the VFS issue serves them (and
 // many more) through open and read.
 var procFiles = map[string]func(k *Kernel) string{
+	"/proc/buddyinfo":  (*Kernel).ProcBuddyinfo,
 	"/proc/loadavg":    (*Kernel).ProcLoadavg,
+	"/proc/zoneinfo":   (*Kernel).ProcZoneinfo,
 	"/proc/stat":       (*Kernel).ProcStat,
 	"/proc/timer_list": (*Kernel).ProcTimerList,
 	// tracefs, until the VFS mounts it.
