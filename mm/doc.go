@@ -11,6 +11,10 @@
 // -EFAULT) done as an explicit check: a bad pointer from a user costs the
 // user an error, never the kernel.
 //
-// The page allocator, zones and the slab allocator arrive in a later issue;
-// VMAs will then be backed by pages rather than one host block each.
+// Physical memory (page_alloc.go) is Linux's: a struct page per frame,
+// zones (DMA, Normal, HighMem), and the buddy allocator with its
+// watermarks; frames are host memory allocated on first touch. The slab
+// allocator (slab.go) is SLUB's model on top of it. VMAs are still backed
+// by one host block each; backing them with pages and demand paging is
+// the memory issue's next step.
 package mm

@@ -137,8 +137,11 @@ type PhysMem struct {
 	BackedBytes int64
 }
 
-// chunkPages is how many frames one host allocation backs (256 KiB).
-const chunkPages = 64
+// chunkPages is how many frames one host allocation backs: one MAX_ORDER
+// block (4 MiB), so every buddy block, and so every slab, is contiguous
+// host memory. Go hands out allocations this large as fresh pages from
+// the OS, which cost no RSS until they are written.
+const chunkPages = 1 << MaxOrder
 
 // DMALimit is the end of ZONE_DMA: the first 16 MiB, which ISA DMA can
 // reach.
