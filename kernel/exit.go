@@ -48,10 +48,11 @@ func (k *Kernel) doExit(t *Task, code int) {
 	if t.alarm != nil {
 		k.timers.Del(&t.alarm.timer)
 	}
+	k.mmput(t.MM)
 	t.MM = nil // exit_mm: ActiveMM stays until the switch away (lazy TLB)
 	k.traceProcess("sched_process_exit", t.Comm, t.PID, t.se.Prio)
 	if t.Files != nil {
-		t.Files.usage.decAndTest() // put_files_struct
+		k.putFiles(t.Files)
 		t.Files = nil
 	}
 	if t.vforkDone != nil {
@@ -154,6 +155,8 @@ func (k *Kernel) releaseTask(t *Task) {
 	delete(k.tasks, t.PID)
 	k.rq.Dequeue(&t.se, 0)
 	putCred(t.Cred) // put_task_struct drops the task's cred
+	k.kmemCacheFree("task_struct", t.taskStruct)
+	t.taskStruct = 0
 }
 
 // waitPidNr is pid_nr(wo->wo_pid) as do_wait traces it: the pid or

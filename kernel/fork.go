@@ -3,6 +3,7 @@ package kernel
 import (
 	"kplay/kernel/abi"
 	"kplay/kernel/prog"
+	"kplay/mm"
 )
 
 // clone flags (include/uapi/linux/sched.h).
@@ -69,6 +70,9 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		parent = p.Parent
 	}
 	c := k.newTask(p.Comm, parent, 0, nil)
+	if c == nil {
+		return nil, abi.ENOMEM
+	}
 	c.fn = func(c *Task) { k.userMain(c, body, thread) }
 	c.PGID, c.prog = p.PGID, p.prog
 	c.exitSignal = int(flags & csignal)
@@ -78,15 +82,16 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	}
 	if flags&cloneVM != 0 {
 		c.MM = p.MM
+		k.mmget(c.MM)
 	} else {
-		c.MM = p.MM.Dup()
+		c.MM = k.dupMM(p.MM)
 	}
 	c.ActiveMM, c.scratch = c.MM, p.scratch
 	if flags&cloneFiles != 0 && p.Files != nil {
 		c.Files = p.Files
 		p.Files.usage.inc()
 	} else if p.Files != nil {
-		c.Files = p.Files.dup()
+		c.Files = k.dupFiles(p.Files)
 	}
 	if flags&cloneVfork != 0 {
 		c.vforkDone = newCompletion("vfork_done")
@@ -96,15 +101,31 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	return c, 0
 }
 
-// dup copies an fd table (dup_fd).
-func (f *FilesStruct) dup() *FilesStruct {
-	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}}
+// dupFiles copies an fd table (dup_fd) into a new files_cache object.
+func (k *Kernel) dupFiles(f *FilesStruct) *FilesStruct {
+	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}, obj: k.kmemCacheAlloc("files_cache", mm.GFPKernel)}
 	for _, x := range n.fds {
 		if x != nil {
 			x.usage.inc()
 		}
 	}
 	return n
+}
+
+// putFiles drops a reference to an fd table (put_files_struct); the last
+// one closes its files and frees it.
+func (k *Kernel) putFiles(f *FilesStruct) {
+	if !f.usage.decAndTest() {
+		return
+	}
+	for _, x := range f.fds {
+		if x != nil && x.usage.decAndTest() {
+			k.kmemCacheFree("filp", x.obj) // fput of the last reference
+			x.obj = 0
+		}
+	}
+	k.kmemCacheFree("files_cache", f.obj)
+	f.obj = 0
 }
 
 // forkWith clones t and, for vfork, waits until the child exits

@@ -111,8 +111,16 @@ type Kernel struct {
 	timers   *timers.Wheel
 	rq       *sched.RunQueue
 	pm       *mm.PhysMem
-	con      *consoledrv.Driver
-	console  *consoledrv.Console
+	slabs    *mm.Slabs
+	kmalloc  map[int]*mm.Cache
+	caches   map[string]*mm.Cache
+	mms      map[*mm.AddrSpace]*mmObjs
+	// cacheObjs are each cache's descriptor objects (in kmem_cache and
+	// kmem_cache_node).
+	cacheObjs                     map[*mm.Cache][2]uint64
+	cacheKmemCache, cacheKmemNode *mm.Cache
+	con                           *consoledrv.Driver
+	console                       *consoledrv.Console
 
 	tasks   map[int]*Task
 	nextPID int
@@ -242,6 +250,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	}
 	k.con = consoledrv.NewDriver(cfg.LogBufLen, level, k.clockNs)
 	k.consoleSem = k.newSemaphore("console_sem", 1)
+	k.slabInit()
 	k.idle = k.newTask("swapper/0", nil, pfIdle|pfKthread, k.startKernel)
 	k.idle.PID, k.idle.TGID = 0, 0
 	k.nextPID = 1

@@ -21,6 +21,8 @@ func (k *Kernel) printZoneRanges() {
 		k.printk(consoledrv.Info, "  %-8s [mem 0x%016x-0x%016x]", z, start, end)
 	}
 	k.printk(consoledrv.Info, "Built 1 zonelists, mobility grouping off.  Total pages: %d", len(k.pm.Pages))
+	// kmem_cache_init's line (the caches were made before the first task).
+	k.printk(consoledrv.Info, "SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=1, Nodes=1")
 }
 
 // ZoneInfo is one zone as buddyinfo and zoneinfo show it.

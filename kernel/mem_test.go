@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -10,15 +11,17 @@ import (
 func TestZonesAndBuddyinfoFollowMemAndLowmem(t *testing.T) {
 	k, _ := boot(t, Config{Quiet: true, MemBytes: 1 << 30})
 	// 1 GiB with the 896 MiB split: DMA 16 MiB, Normal 880 MiB, HighMem
-	// 128 MiB, all in order-10 (4 MiB) blocks.
+	// 128 MiB, in order-10 (4 MiB) blocks but for the pages the boot
+	// slabs took from one Normal block (GFP_KERNEL never uses HighMem,
+	// and prefers Normal to DMA).
 	want := "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 \n" +
-		"Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0    220 \n" +
+		"Node 0, zone   Normal      1      0      1      1      0      1      1      1      1      1    219 \n" +
 		"Node 0, zone  HighMem      0      0      0      0      0      0      0      0      0      0     32 \n"
 	if got, _ := k.ReadProc("/proc/buddyinfo"); got != want {
 		t.Fatalf("buddyinfo:\n%q\nwant\n%q", got, want)
 	}
 	zi, _ := k.ReadProc("/proc/zoneinfo")
-	for _, line := range []string{"Node 0, zone   Normal\n  pages free     225280\n", "        protection: (0, 880, 1008)\n", "        managed  32768\n"} {
+	for _, line := range []string{"Node 0, zone   Normal\n  pages free     225261\n", "        protection: (0, 880, 1008)\n", "        managed  32768\n"} {
 		if !strings.Contains(zi, line) {
 			t.Errorf("zoneinfo lacks %q:\n%s", line, zi)
 		}
@@ -44,5 +47,88 @@ func TestZonesAndBuddyinfoFollowMemAndLowmem(t *testing.T) {
 	k2, _ := boot(t, Config{Quiet: true, MemBytes: 64<<20 + 123})
 	if len(k2.pm.Pages) != 64<<20/mm.PageSize {
 		t.Fatalf("mem= rounds down to pages: %d pages", len(k2.pm.Pages))
+	}
+}
+
+func slabLine(t *testing.T, k *Kernel, name string) CacheInfo {
+	t.Helper()
+	for _, c := range k.SlabCaches() {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no cache %s", name)
+	return CacheInfo{}
+}
+
+// Tasks really live in the task_struct cache: 100 more tasks are 100 more
+// objects, and they go back when the tasks are reaped.
+func TestTasksComeFromTheTaskStructCache(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	before := slabLine(t, k, "task_struct")
+	if before.InUse != len(k.Tasks())-1 {
+		t.Fatalf("%d task_structs in use for %d tasks besides swapper", before.InUse, len(k.Tasks())-1)
+	}
+	var pids []int
+	for i := 0; i < 100; i++ {
+		pids = append(pids, spawn(t, k, "sleep 1s", SpawnOptions{}))
+	}
+	after := slabLine(t, k, "task_struct")
+	// 105 objects fill 21 slabs of 5: /proc/slabinfo's active_objs rises
+	// by exactly 100.
+	if after.InUse != before.InUse+100 || after.ActiveObjs != before.ActiveObjs+100 || after.NumSlabs != 21 {
+		t.Fatalf("before %+v, after %+v", before, after)
+	}
+	mmBefore := slabLine(t, k, "mm_struct").InUse
+	if mmBefore != 101 || slabLine(t, k, "files_cache").InUse != 101 {
+		t.Fatalf("mm_struct %d, files_cache %d in use: want init's and 100 more", mmBefore, slabLine(t, k, "files_cache").InUse)
+	}
+	k.Run(Stop{For: 2e9})
+	if got := slabLine(t, k, "task_struct").InUse; got != before.InUse {
+		t.Fatalf("after the tasks were reaped %d task_structs are in use, %d before", got, before.InUse)
+	}
+	if got := slabLine(t, k, "mm_struct").InUse; got != 1 {
+		t.Fatalf("mm_struct in use %d after exit, want init's", got)
+	}
+	text, _ := k.ReadProc("/proc/slabinfo")
+	if !strings.HasPrefix(text, "slabinfo - version: 2.1\n# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n") ||
+		!strings.Contains(text, "\nkmalloc-96             0      0     96   42    1 : tunables    0    0    0 : slabdata      0      0      0\n") ||
+		!strings.HasSuffix(text, "\n") {
+		t.Fatalf("slabinfo:\n%s", text)
+	}
+}
+
+func TestKmallocKfreeKsize(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	for _, c := range []struct{ size, cache int }{{1, 8}, {9, 16}, {65, 96}, {97, 128}, {129, 192}, {1000, 1024}, {8192, 8192}} {
+		a, err := k.Kmalloc(c.size, mm.GFPKernel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := k.Ksize(a); n != c.cache {
+			t.Errorf("kmalloc(%d): ksize %d, want kmalloc-%d", c.size, n, c.cache)
+		}
+		if err := k.Kfree(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Kfree(a); !errors.Is(err, mm.ErrDoubleFree) {
+			t.Errorf("kmalloc(%d): second kfree: %v", c.size, err)
+		}
+	}
+	// Beyond 8 KiB kmalloc takes whole pages.
+	a, err := k.Kmalloc(20000, mm.GFPKernel)
+	if n, _ := k.Ksize(a); err != nil || n != 32768 {
+		t.Fatalf("kmalloc(20000): %v, ksize %d", err, n)
+	}
+	if err := k.Kfree(a); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []uint64{0xdeadbeef, mm.PageOffset + 1<<40, a + 8} {
+		if err := k.Kfree(bad); err == nil {
+			t.Errorf("kfree(0x%x) accepted", bad)
+		}
+	}
+	if _, err := k.Kmalloc(0, mm.GFPKernel); err == nil {
+		t.Error("kmalloc(0) must not hand out memory")
 	}
 }

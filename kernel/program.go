@@ -58,11 +58,14 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 		}
 	}
 	t := k.newTask(truncComm(name), k.initTsk, 0, nil)
+	if t == nil {
+		return 0, errInvalid("fork: Cannot allocate memory (the task_struct cache has no memory)")
+	}
 	t.fn = func(t *Task) { k.userMain(t, p.Body, false) }
 	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
 	k.setupUserMM(t)
 	if k.initTsk.Files != nil {
-		t.Files = k.initTsk.Files.dup()
+		t.Files = k.dupFiles(k.initTsk.Files)
 	}
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)

@@ -72,12 +72,14 @@ type File struct {
 	Path  string
 	write func(p []byte) int
 	usage atomicT
+	obj   uint64 // its object in the filp cache
 }
 
 // FilesStruct is an fd table (struct files_struct).
 type FilesStruct struct {
 	fds   []*File
 	usage atomicT
+	obj   uint64 // its object in files_cache
 }
 
 func (f *FilesStruct) get(fd int) *File {
@@ -157,6 +159,10 @@ type Task struct {
 	// trapReq is the request block of the task's own system calls
 	// (the task path); sysArgs the argument registers a handler may
 	// change without touching the record strace prints.
+	// taskStruct is the task's object in the task_struct cache (0 for
+	// swapper, which is static as init_task is).
+	taskStruct uint64
+
 	trapReq Request
 	trapRec SyscallRecord
 	sysArgs [6]uint64
@@ -177,11 +183,19 @@ type Task struct {
 func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
 
 // newTask allocates a task and its thread; the thread runs fn when first
-// switched to. The task is not yet runnable.
+// switched to. The task is not yet runnable. Its task_struct comes from
+// the task_struct cache (dup_task_struct); with no memory for it newTask
+// returns nil, and fork fails with ENOMEM.
 //
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
-	t := &Task{
+	var ts uint64
+	if parent != nil {
+		if ts = k.kmemCacheAlloc("task_struct", mm.GFPKernel); ts == 0 {
+			return nil
+		}
+	}
+	t := &Task{taskStruct: ts,
 		PID: k.nextPID, Comm: truncComm(comm), Flags: flags, Parent: parent,
 		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
 	}
@@ -213,6 +227,9 @@ func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Tas
 // (kernel_thread, as rest_init uses it).
 func (k *Kernel) kernelThread(comm string, fn func(t *Task)) *Task {
 	t := k.newTask(comm, k.current, pfKthread, fn)
+	if t == nil {
+		k.panic("kernel_thread: Out of memory creating " + comm)
+	}
 	k.wakeUpNewTask(t)
 	return t
 }
@@ -274,6 +291,9 @@ func (k *Kernel) kthreadd(self *Task) {
 			req := k.kthreadCreateList[0]
 			k.kthreadCreateList = k.kthreadCreateList[1:]
 			req.task = k.newTask(req.comm, self, pfKthread, req.fn)
+			if req.task == nil {
+				k.panic("kthreadd: Out of memory creating " + req.comm)
+			}
 			req.task.exitSignal = abi.SIGCHLD // kthreadd's kernel_thread passes SIGCHLD
 			k.wakeUpNewTask(req.task)
 			k.complete(req.done)

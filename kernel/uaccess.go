@@ -51,6 +51,7 @@ func (k *Kernel) setupUserMM(t *Task) {
 	if _, err := as.Map(stackTop-stackSize, stackSize, mm.VMRead|mm.VMWrite, "[stack]"); err != nil {
 		k.panic("setup_arg_pages: " + err.Error())
 	}
+	k.mmAccount(as)
 	t.MM, t.ActiveMM = as, as
 	t.scratch = stackTop
 }

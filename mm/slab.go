@@ -230,8 +230,8 @@ func (c *Cache) Alloc(gfp GFP) (uint64, error) {
 	s.used[i] = true
 	s.InUse++
 	c.Allocs++
-	obj := c.object(s, i)
 	if c.Flags&SlabPoison != 0 {
+		obj := c.object(s, i)
 		if bad := poisonCheck(obj[:c.ObjectSize]); bad >= 0 {
 			// Written after it was freed: report it, then hand it out
 			// with the poison restored as SLUB does after the report.
@@ -242,7 +242,7 @@ func (c *Cache) Alloc(gfp GFP) (uint64, error) {
 		}
 	}
 	if gfp&GFPZero != 0 {
-		clear(obj[:c.ObjectSize])
+		clear(c.object(s, i)[:c.ObjectSize])
 	}
 	return s.Addr(i), nil
 }
@@ -263,7 +263,9 @@ func (c *Cache) newSlab(gfp GFP) (*Slab, error) {
 		p.Flags |= PGSlab
 		p.Slab = s
 	}
-	for i := 0; i < c.ObjPerSlab; i++ {
+	// Only a constructor or poisoning writes the new slab's memory: an
+	// untouched slab costs the host nothing.
+	for i := 0; i < c.ObjPerSlab && (c.Ctor != nil || c.Flags&SlabPoison != 0); i++ {
 		obj := c.object(s, i)
 		if c.Ctor != nil {
 			c.Ctor(obj[:c.ObjectSize])

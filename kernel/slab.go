@@ -1,0 +1,298 @@
+package kernel
+
+import (
+	"errors"
+	"strings"
+
+	"kplay/consoledrv"
+	"kplay/mm"
+)
+
+// kmallocSizes are the kmalloc caches (kmalloc_info), smallest first.
+var kmallocSizes = []int{8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192}
+
+// kmallocMax is KMALLOC_MAX_CACHE_SIZE: larger requests take pages.
+const kmallocMax = 8192
+
+func kmallocName(size int) string {
+	if size >= 1024 {
+		return sprintf("kmalloc-%dk", size/1024)
+	}
+	return sprintf("kmalloc-%d", size)
+}
+
+// bootCache is a cache the kernel creates at boot. Object sizes are those
+// of an x86-64 Linux (6.x) /proc/slabinfo; the flags are the ones the
+// kernel creates them with (task_struct is aligned to the cache line by
+// arch_task_struct_size's caller, the others ask SLAB_HWCACHE_ALIGN).
+type bootCache struct {
+	name  string
+	size  int
+	flags uint32
+}
+
+var bootCaches = []bootCache{
+	{"task_struct", 5824, mm.SlabPanic | mm.SlabAccount | mm.SlabHWCacheAlign},
+	{"cred_jar", 184, mm.SlabHWCacheAlign | mm.SlabPanic | mm.SlabAccount},
+	{"mm_struct", 1600, mm.SlabHWCacheAlign | mm.SlabPanic | mm.SlabAccount},
+	{"vm_area_struct", 192, mm.SlabPanic | mm.SlabAccount},
+	{"files_cache", 704, mm.SlabHWCacheAlign | mm.SlabPanic | mm.SlabAccount},
+	{"filp", 192, mm.SlabHWCacheAlign | mm.SlabPanic | mm.SlabAccount},
+	{"dentry", 192, mm.SlabHWCacheAlign | mm.SlabPanic | mm.SlabAccount},
+	{"inode_cache", 624, mm.SlabPanic | mm.SlabAccount},
+}
+
+// slabInit is kmem_cache_init and the caches of the early subsystems: the
+// bootstrap caches, the kmalloc caches (96 and 192 first, as the real
+// list shows), then fork_init's, cred_init's, vfs_caches_init's.
+func (k *Kernel) slabInit() {
+	k.slabs = mm.NewSlabs(k.pm, 1)
+	mk := func(name string, size int, flags uint32) *mm.Cache {
+		c, err := k.createCache(name, size, 0, flags)
+		if err != nil {
+			k.panic("kmem_cache_init: " + err.Error())
+		}
+		return c
+	}
+	// bootstrap: the two caches that describe caches are made first and
+	// then hold their own descriptors too.
+	k.cacheObjs = map[*mm.Cache][2]uint64{}
+	kc, _ := k.slabs.Create("kmem_cache", 256, 0, mm.SlabHWCacheAlign, nil)
+	kn, _ := k.slabs.Create("kmem_cache_node", 128, 0, mm.SlabHWCacheAlign, nil)
+	k.cacheKmemCache, k.cacheKmemNode = kc, kn
+	for _, c := range []*mm.Cache{kn, kc} {
+		k.accountCache(c)
+	}
+	k.kmalloc = map[int]*mm.Cache{}
+	for _, size := range []int{96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192} {
+		k.kmalloc[size] = mk(kmallocName(size), size, 0)
+	}
+	k.caches = map[string]*mm.Cache{}
+	for _, b := range bootCaches {
+		k.caches[b.name] = mk(b.name, b.size, b.flags)
+	}
+}
+
+// createCache is kmem_cache_create: the cache, plus its descriptor in
+// kmem_cache and its node structure in kmem_cache_node.
+func (k *Kernel) createCache(name string, size, align int, flags uint32) (*mm.Cache, error) {
+	c, err := k.slabs.Create(name, size, align, flags, nil)
+	if err != nil {
+		return nil, err
+	}
+	k.accountCache(c)
+	return c, nil
+}
+
+func (k *Kernel) accountCache(c *mm.Cache) {
+	a, _ := k.cacheKmemCache.Alloc(mm.GFPKernel)
+	n, _ := k.cacheKmemNode.Alloc(mm.GFPKernel)
+	k.cacheObjs[c] = [2]uint64{a, n}
+}
+
+// kmemCacheAlloc allocates from a boot cache; out of memory it returns
+// 0, and the caller fails with ENOMEM as Linux's do.
+func (k *Kernel) kmemCacheAlloc(name string, gfp mm.GFP) uint64 {
+	a, err := k.caches[name].Alloc(gfp)
+	if err != nil && !errors.Is(err, mm.ErrNoMem) {
+		k.slabBug(err)
+	}
+	return a
+}
+
+// kmemCacheFree frees an object of a boot cache.
+func (k *Kernel) kmemCacheFree(name string, addr uint64) {
+	if addr == 0 {
+		return
+	}
+	if err := k.caches[name].Free(addr); err != nil {
+		k.slabBug(err)
+	}
+}
+
+// slabBug reports a slab corruption as SLUB does and Oopses the current
+// task, so a double free costs the task and not the machine's state.
+func (k *Kernel) slabBug(err error) {
+	k.printk(consoledrv.Err, "=============================================================================")
+	k.printk(consoledrv.Err, "BUG %s", err)
+	k.printk(consoledrv.Err, "-----------------------------------------------------------------------------")
+	k.bug(err.Error())
+}
+
+// kmallocCache is kmalloc_slab: the smallest kmalloc cache that fits.
+func (k *Kernel) kmallocCache(size int) *mm.Cache {
+	for _, s := range kmallocSizes {
+		if size <= s {
+			return k.kmalloc[s]
+		}
+	}
+	return nil
+}
+
+// Kmalloc is kmalloc: size bytes from the smallest kmalloc cache that
+// fits, or whole pages beyond 8 KiB (kmalloc_large). It returns the kernel
+// address, or an error for a size of 0 (ZERO_SIZE_PTR in Linux) or out of
+// memory.
+func (k *Kernel) Kmalloc(size int, gfp mm.GFP) (uint64, error) {
+	switch {
+	case size <= 0:
+		return 0, errInvalid("kmalloc(%d): a size of 0 returns ZERO_SIZE_PTR, nothing to free", size)
+	case size > mm.PageSize<<mm.MaxOrder:
+		return 0, errInvalid("kmalloc(%d): more than KMALLOC_MAX_SIZE (%d)", size, mm.PageSize<<mm.MaxOrder)
+	}
+	if c := k.kmallocCache(size); c != nil {
+		a, err := c.Alloc(gfp)
+		if err != nil && !errors.Is(err, mm.ErrNoMem) {
+			return a, err // use after free: reported, object handed out
+		}
+		if err != nil {
+			return 0, errInvalid("kmalloc(%d): out of memory (ENOMEM)", size)
+		}
+		return a, nil
+	}
+	order := 0
+	for mm.PageSize<<order < size {
+		order++
+	}
+	pfn, err := k.pm.AllocPages(gfp, order)
+	if err != nil {
+		return 0, errInvalid("kmalloc(%d): out of memory (ENOMEM)", size)
+	}
+	return mm.PageAddress(pfn), nil
+}
+
+// Kfree is kfree: the object goes back to its cache, or its pages to the
+// buddy allocator. A double free or a pointer that is no allocation is an
+// error (the kernel's kfree would BUG).
+func (k *Kernel) Kfree(addr uint64) error {
+	if addr == 0 {
+		return nil // kfree(NULL)
+	}
+	pfn, ok := k.pm.VirtToPFN(addr)
+	if !ok {
+		return errInvalid("kfree(0x%x): not a kernel direct-map address", addr)
+	}
+	p := &k.pm.Pages[pfn]
+	if p.Flags&mm.PGSlab != 0 {
+		s, _, err := k.pm.SlabObject(addr)
+		if err != nil {
+			return err
+		}
+		return s.Cache.Free(addr)
+	}
+	if mm.PageAddress(pfn) != addr {
+		return errInvalid("kfree(0x%x): not the start of an allocation", addr)
+	}
+	return k.pm.FreePages(pfn, int(p.Order))
+}
+
+// Ksize is ksize: the usable size of an allocation (its cache's object
+// size, or its pages).
+func (k *Kernel) Ksize(addr uint64) (int, error) {
+	pfn, ok := k.pm.VirtToPFN(addr)
+	if !ok {
+		return 0, errInvalid("ksize(0x%x): not a kernel address", addr)
+	}
+	p := &k.pm.Pages[pfn]
+	if p.Flags&mm.PGSlab != 0 {
+		s, i, err := k.pm.SlabObject(addr)
+		if err != nil || !s.Used(i) {
+			return 0, errInvalid("ksize(0x%x): not an allocated object", addr)
+		}
+		return s.Cache.ObjectSize, nil
+	}
+	if p.Refcount == 0 {
+		return 0, errInvalid("ksize(0x%x): not allocated", addr)
+	}
+	return mm.PageSize << p.Order, nil
+}
+
+// CacheInfo is one slab cache as slabinfo shows it.
+type CacheInfo struct {
+	Name         string `json:"name"`
+	ActiveObjs   int    `json:"active_objs"`
+	NumObjs      int    `json:"num_objs"`
+	ObjSize      int    `json:"objsize"`
+	ObjPerSlab   int    `json:"objperslab"`
+	PagesPerSlab int    `json:"pagesperslab"`
+	ActiveSlabs  int    `json:"active_slabs"`
+	NumSlabs     int    `json:"num_slabs"`
+	InUse        int    `json:"in_use"`
+}
+
+// SlabCaches lists the caches, newest first, as /proc/slabinfo does.
+func (k *Kernel) SlabCaches() []CacheInfo {
+	var out []CacheInfo
+	for _, c := range k.slabs.Caches() {
+		n := c.NumSlabs()
+		out = append(out, CacheInfo{Name: c.Name, ActiveObjs: c.SlabinfoActive(), NumObjs: c.NumObjs(),
+			ObjSize: c.Size, ObjPerSlab: c.ObjPerSlab, PagesPerSlab: 1 << c.Order,
+			ActiveSlabs: n, NumSlabs: n, InUse: c.ActiveObjs()})
+	}
+	return out
+}
+
+// ProcSlabinfo renders /proc/slabinfo version 2.1 (mm/slab_common.c,
+// cache_show) as SLUB fills it: no tunables, and every slab counted active.
+func (k *Kernel) ProcSlabinfo() string {
+	var b strings.Builder
+	b.WriteString("slabinfo - version: 2.1\n")
+	b.WriteString("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n")
+	for _, c := range k.SlabCaches() {
+		b.WriteString(sprintf("%-17s %6d %6d %6d %4d %4d : tunables %4d %4d %4d : slabdata %6d %6d %6d\n",
+			c.Name, c.ActiveObjs, c.NumObjs, c.ObjSize, c.ObjPerSlab, c.PagesPerSlab, 0, 0, 0, c.ActiveSlabs, c.NumSlabs, 0))
+	}
+	return b.String()
+}
+
+// mmObjs are the slab objects of an address space: its mm_struct and a
+// vm_area_struct per VMA, and mm_users (the tasks sharing it).
+type mmObjs struct {
+	mmStruct uint64
+	vmas     []uint64
+	users    int
+}
+
+// mmAccount allocates as's mm_struct and vm_area_structs (mm_alloc, and
+// vm_area_alloc for each VMA) with one user.
+func (k *Kernel) mmAccount(as *mm.AddrSpace) {
+	o := &mmObjs{mmStruct: k.kmemCacheAlloc("mm_struct", mm.GFPKernel), users: 1}
+	for range as.VMAs() {
+		o.vmas = append(o.vmas, k.kmemCacheAlloc("vm_area_struct", mm.GFPKernel))
+	}
+	if k.mms == nil {
+		k.mms = map[*mm.AddrSpace]*mmObjs{}
+	}
+	k.mms[as] = o
+}
+
+// dupMM copies an address space for fork (dup_mm).
+func (k *Kernel) dupMM(as *mm.AddrSpace) *mm.AddrSpace {
+	n := as.Dup()
+	k.mmAccount(n)
+	return n
+}
+
+// mmget takes a reference for a thread that shares as (CLONE_VM).
+func (k *Kernel) mmget(as *mm.AddrSpace) {
+	if o := k.mms[as]; o != nil {
+		o.users++
+	}
+}
+
+// mmput drops a reference; the last user frees the objects (mmput,
+// exit_mmap).
+func (k *Kernel) mmput(as *mm.AddrSpace) {
+	o := k.mms[as]
+	if o == nil {
+		return
+	}
+	if o.users--; o.users > 0 {
+		return
+	}
+	for _, v := range o.vmas {
+		k.kmemCacheFree("vm_area_struct", v)
+	}
+	k.kmemCacheFree("mm_struct", o.mmStruct)
+	delete(k.mms, as)
+}
