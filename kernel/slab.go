@@ -296,3 +296,21 @@ func (k *Kernel) mmput(as *mm.AddrSpace) {
 	k.kmemCacheFree("mm_struct", o.mmStruct)
 	delete(k.mms, as)
 }
+
+// KernelCall runs fn in a kernel thread named comm, as a test module's
+// code would run in the kernel, and lets the machine settle. An error fn
+// returns is a slab BUG: the thread Oopses (the report goes to dmesg) and
+// dies, and the machine goes on. It returns fn's error.
+func (k *Kernel) KernelCall(comm string, frames []string, fn func() error) (RunResult, error) {
+	if k.halted {
+		return RunResult{Reason: StopHalted}, errInvalid("the machine is halted")
+	}
+	var ferr error
+	k.requestKthread(comm, func(t *Task) {
+		t.enter(append([]string{"ret_from_fork_asm", "ret_from_fork", "kthread"}, frames...)...)
+		if ferr = fn(); ferr != nil {
+			k.slabBug(ferr)
+		}
+	}, nil)
+	return k.Run(Stop{Breakpoints: true}), ferr
+}

@@ -2,10 +2,14 @@ package repl
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"kplay/kernel"
+	"kplay/mm"
 )
 
 var buddyinfoCmd = &Command{
@@ -58,4 +62,185 @@ func blockSize(order int) string {
 		return fmt.Sprintf("%dM", kb/1024)
 	}
 	return fmt.Sprintf("%dK", kb)
+}
+
+// slabSortKeys are slabtop's sort criteria (-s).
+var slabSortKeys = map[string]func(a, b kernel.CacheInfo) bool{
+	"a": func(a, b kernel.CacheInfo) bool { return a.ActiveObjs > b.ActiveObjs },
+	"b": func(a, b kernel.CacheInfo) bool { return a.ObjPerSlab > b.ObjPerSlab },
+	"c": func(a, b kernel.CacheInfo) bool { return cacheSize(a) > cacheSize(b) },
+	"l": func(a, b kernel.CacheInfo) bool { return a.NumSlabs > b.NumSlabs },
+	"n": func(a, b kernel.CacheInfo) bool { return a.Name < b.Name },
+	"o": func(a, b kernel.CacheInfo) bool { return a.NumObjs > b.NumObjs },
+	"p": func(a, b kernel.CacheInfo) bool { return a.PagesPerSlab > b.PagesPerSlab },
+	"s": func(a, b kernel.CacheInfo) bool { return a.ObjSize > b.ObjSize },
+	"u": func(a, b kernel.CacheInfo) bool { return use(a) > use(b) },
+}
+
+func cacheSize(c kernel.CacheInfo) int { return c.NumSlabs * c.PagesPerSlab * 4 } // KiB
+
+func use(c kernel.CacheInfo) int {
+	if c.NumObjs == 0 {
+		return 0
+	}
+	return c.ActiveObjs * 100 / c.NumObjs
+}
+
+var slabinfoCmd = &Command{
+	Names:   []string{"slabinfo"},
+	Group:   "Inspection",
+	Usage:   "slabinfo [-s a|b|c|l|n|o|p|s|u] [--json] [N]",
+	Summary: "Show the slab caches as slabtop --once does (N rows, sorted).",
+	Help: `
+The summary and the table of slabtop(1), from the same numbers as
+/proc/slabinfo: OBJS and ACTIVE objects (SLUB counts the free objects of
+the CPU slab as active), USE, OBJ SIZE (the size an object takes in its
+slab), SLABS, OBJ/SLAB and CACHE SIZE (slabs x pages per slab). -s sorts
+as slabtop's: a active objects, b objects per slab, c cache size, l slabs,
+n name, o objects (the default), p pages per slab, s object size, u use.
+N limits the rows.`,
+	SeeAlso: []string{"cat", "buddyinfo"},
+	MaxArgs: 1,
+	Flags: func(fs *pflag.FlagSet) {
+		fs.StringP("sort", "s", "o", "sort key: a b c l n o p s u")
+		jsonFlag(fs)
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		key, _ := inv.Flags.GetString("sort")
+		less, ok := slabSortKeys[key]
+		if !ok {
+			return usagef("slabinfo -s %q: want one of a b c l n o p s u", key)
+		}
+		caches := s.K.SlabCaches()
+		sort.SliceStable(caches, func(i, j int) bool { return less(caches[i], caches[j]) })
+		if len(inv.Args) == 1 {
+			n, err := strconv.Atoi(inv.Args[0].Text)
+			if err != nil || n < 1 {
+				return usagef("slabinfo: N %q: want a positive number", inv.Args[0].Text)
+			}
+			caches = caches[:min(n, len(caches))]
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, caches)
+		}
+		var objs, active, slabs, activeCaches, minSize, maxSize int
+		var size, activeSize float64
+		minSize = 1 << 30
+		for _, c := range s.K.SlabCaches() {
+			objs += c.NumObjs
+			active += c.ActiveObjs
+			slabs += c.NumSlabs
+			if c.ActiveObjs > 0 {
+				activeCaches++
+			}
+			size += float64(c.NumObjs*c.ObjSize) / 1024
+			activeSize += float64(c.ActiveObjs*c.ObjSize) / 1024
+			minSize, maxSize = min(minSize, c.ObjSize), max(maxSize, c.ObjSize)
+		}
+		all := len(s.K.SlabCaches())
+		pct := func(a, b float64) float64 {
+			if b == 0 {
+				return 0
+			}
+			return 100 * a / b
+		}
+		w := inv.Out
+		fmt.Fprintf(w, " Active / Total Objects (%% used)    : %d / %d (%.1f%%)\n", active, objs, pct(float64(active), float64(objs)))
+		fmt.Fprintf(w, " Active / Total Slabs (%% used)      : %d / %d (%.1f%%)\n", slabs, slabs, pct(float64(slabs), float64(slabs)))
+		fmt.Fprintf(w, " Active / Total Caches (%% used)     : %d / %d (%.1f%%)\n", activeCaches, all, pct(float64(activeCaches), float64(all)))
+		fmt.Fprintf(w, " Active / Total Size (%% used)       : %.2fK / %.2fK (%.1f%%)\n", activeSize, size, pct(activeSize, size))
+		avg := 0.0
+		if objs > 0 {
+			avg = size / float64(objs)
+		}
+		fmt.Fprintf(w, " Minimum / Average / Maximum Object : %.2fK / %.2fK / %.2fK\n\n", float64(minSize)/1024, avg, float64(maxSize)/1024)
+		fmt.Fprintf(w, "%-6s %-6s %-4s %-8s %-6s %-8s %-10s %-23s\n", "  OBJS", "ACTIVE", " USE", "OBJ SIZE", " SLABS", "OBJ/SLAB", "CACHE SIZE", "NAME")
+		for _, c := range caches {
+			fmt.Fprintf(w, "%6d %6d %3d%% %7.2fK %6d %8d %9dK %-23s\n",
+				c.NumObjs, c.ActiveObjs, use(c), float64(c.ObjSize)/1024, c.NumSlabs, c.ObjPerSlab, cacheSize(c), c.Name)
+		}
+		return nil
+	},
+}
+
+// gfpNames are the GFP combinations kmalloc takes at the prompt.
+var gfpNames = map[string]mm.GFP{
+	"GFP_KERNEL": mm.GFPKernel, "GFP_ATOMIC": mm.GFPAtomic, "GFP_DMA": mm.GFPKernelDMA,
+	"GFP_USER": mm.GFPUser, "GFP_HIGHUSER": mm.GFPHighUser,
+}
+
+var kmallocCmd = &Command{
+	Names:   []string{"kmalloc"},
+	Group:   "Kernel",
+	Usage:   "kmalloc SIZE [GFP_KERNEL|GFP_ATOMIC|GFP_DMA|GFP_USER|GFP_HIGHUSER] [--zero]",
+	Summary: "Allocate kernel memory from the prompt, in a kernel thread, and print its address.",
+	Help: `
+kmalloc rounds SIZE up to a kmalloc cache (kmalloc-8 ... kmalloc-8k,
+with kmalloc-96 and kmalloc-192) and returns an object of it; beyond 8 KiB
+it takes whole pages from the buddy allocator. The call runs in a kernel
+thread ("kmem"). --zero is __GFP_ZERO (kzalloc). Free it with kfree ADDR;
+freeing it twice is a double free, which SLUB's checks catch: the thread
+Oopses and dmesg shows the report.`,
+	SeeAlso: []string{"kfree", "slabinfo", "buddyinfo"},
+	MinArgs: 1, MaxArgs: 2,
+	Flags: func(fs *pflag.FlagSet) {
+		fs.Bool("zero", false, "__GFP_ZERO: zeroed memory (kzalloc)")
+	},
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 1 {
+			return []string{"GFP_ATOMIC", "GFP_DMA", "GFP_HIGHUSER", "GFP_KERNEL", "GFP_USER"}
+		}
+		return nil
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		size, err := strconv.Atoi(inv.Args[0].Text)
+		if err != nil {
+			return usagef("kmalloc: SIZE %q: want a number of bytes", inv.Args[0].Text)
+		}
+		gfp := mm.GFPKernel
+		if len(inv.Args) == 2 {
+			g, ok := gfpNames[strings.ToUpper(inv.Args[1].Text)]
+			if !ok {
+				return usagef("kmalloc: %q: want GFP_KERNEL, GFP_ATOMIC, GFP_DMA, GFP_USER or GFP_HIGHUSER", inv.Args[1].Text)
+			}
+			gfp = g
+		}
+		if z, _ := inv.Flags.GetBool("zero"); z {
+			gfp |= mm.GFPZero
+		}
+		var addr uint64
+		var callErr error
+		res, _ := s.K.KernelCall("kmem", []string{"kmalloc"}, func() error {
+			addr, callErr = s.K.Kmalloc(size, gfp)
+			return nil
+		})
+		if callErr != nil {
+			return usagef("%v", callErr)
+		}
+		n, _ := s.K.Ksize(addr)
+		fmt.Fprintf(inv.Out, "0x%x (%d bytes usable)\n", addr, n)
+		s.reportStop(inv, res, "")
+		return nil
+	},
+}
+
+var kfreeCmd = &Command{
+	Names:   []string{"kfree"},
+	Group:   "Kernel",
+	Usage:   "kfree ADDR",
+	Summary: "Free kernel memory from the prompt, in a kernel thread (a double free Oopses it).",
+	SeeAlso: []string{"kmalloc", "slabinfo", "dmesg"},
+	MinArgs: 1, MaxArgs: 1,
+	Run: func(s *Session, inv *Invocation) error {
+		addr, err := strconv.ParseUint(inv.Args[0].Text, 0, 64)
+		if err != nil {
+			return usagef("kfree: ADDR %q: want an address such as 0xffff888000123000", inv.Args[0].Text)
+		}
+		res, ferr := s.K.KernelCall("kmem", []string{"kfree"}, func() error { return s.K.Kfree(addr) })
+		if ferr != nil {
+			fmt.Fprintln(inv.Out, s.red.Sprintf("%v: the kmem thread Oopsed (see dmesg)", ferr))
+		}
+		s.reportStop(inv, res, "")
+		return nil
+	},
 }

@@ -50,8 +50,8 @@ var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, catCmd, lkdtmCmd,
+		syscallCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, catCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }

@@ -279,3 +279,30 @@ func TestReniceAndChrt(t *testing.T) {
 		}
 	}
 }
+
+// A double kfree from the prompt Oopses the kmem thread, not the session.
+func TestKmallocAndADoubleKfree(t *testing.T) {
+	s, out := newSession(t)
+	got := run(t, s, out, "kmalloc 100")
+	addr := strings.Fields(got)[0]
+	if !strings.HasPrefix(addr, "0xffff888") || !strings.Contains(got, "(128 bytes usable)") {
+		t.Fatalf("kmalloc 100: %q", got)
+	}
+	if got := run(t, s, out, "kfree "+addr); got != "" {
+		t.Fatalf("first kfree: %q", got)
+	}
+	if got := run(t, s, out, "kfree "+addr); !strings.Contains(got, "kmalloc-128: Object "+addr+" already free: double free: the kmem thread Oopsed") {
+		t.Fatalf("double kfree: %q", got)
+	}
+	if got := run(t, s, out, "ps"); strings.Contains(got, "kmem") {
+		t.Fatalf("the Oopsed thread is still there:\n%s", got)
+	}
+	if got := run(t, s, out, "slabinfo -s n 1"); !strings.Contains(got, "  OBJS ACTIVE  USE OBJ SIZE  SLABS OBJ/SLAB CACHE SIZE NAME") || !strings.Contains(got, "0.19K      0       21         0K cred_jar") {
+		t.Fatalf("slabinfo:\n%s", got)
+	}
+	for _, bad := range []string{"kmalloc 0", "kmalloc x", "kmalloc 8 GFP_NOPE", "kfree zz", "slabinfo -s q"} {
+		if err := s.Exec(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
