@@ -75,23 +75,24 @@ func (k *Kernel) ProcBuddyinfo() string {
 	return b.String()
 }
 
-// ProcZoneinfo renders a reduced /proc/zoneinfo (zoneinfo_show_print):
-// each zone's free pages, watermarks, sizes and protection, then its
-// free-page and allocation counters; the per-node and per-CPU sections
-// are left out.
+// ProcZoneinfo renders a reduced /proc/zoneinfo (zoneinfo_show_print, as
+// 6.6 prints it: no promo watermark): each zone's free pages, watermarks,
+// sizes and protection, nr_free_pages, node_unreclaimable and start_pfn;
+// the per-node stats, the other zone counters and the pagesets are left
+// out.
 func (k *Kernel) ProcZoneinfo() string {
 	var b strings.Builder
 	for _, z := range k.Zones() {
 		b.WriteString(sprintf("Node 0, zone %8s", z.Name))
-		b.WriteString(sprintf("\n  pages free     %d\n        boost    0\n        min      %d\n        low      %d\n        high     %d\n        promo    %d\n        spanned  %d\n        present  %d\n        managed  %d\n        cma      0",
-			z.Free, z.Min, z.Low, z.High, z.Promo, z.Spanned, z.Present, z.Managed))
+		b.WriteString(sprintf("\n  pages free     %d\n        boost    0\n        min      %d\n        low      %d\n        high     %d\n        spanned  %d\n        present  %d\n        managed  %d\n        cma      0",
+			z.Free, z.Min, z.Low, z.High, z.Spanned, z.Present, z.Managed))
 		b.WriteString(sprintf("\n        protection: (%d", z.Reserve[0]))
 		for _, r := range z.Reserve[1:] {
 			b.WriteString(sprintf(", %d", r))
 		}
 		b.WriteString(")")
 		b.WriteString(sprintf("\n      %-12s %d", "nr_free_pages", z.Free))
-		b.WriteString(sprintf("\n  start_pfn:           %d\n", z.StartPFN))
+		b.WriteString(sprintf("\n  node_unreclaimable:  0\n  start_pfn:           %d\n", z.StartPFN))
 	}
 	return b.String()
 }

@@ -323,14 +323,19 @@ func (pm *PhysMem) AllocPages(gfp GFP, order int) (int, error) {
 	return 0, ErrNoMem
 }
 
-// watermarkOK is zone_watermark_ok for the min watermark: after taking
-// 2^order pages the zone keeps min free (min/2 for __GFP_HIGH, ALLOC_HIGH)
-// plus what it reserves from allocations that could have gone to the
-// classzone.
+// watermarkOK is __zone_watermark_ok for the min watermark (the slow
+// path's; kplay has no reclaim to try first): after taking 2^order pages
+// the zone keeps min free plus what it reserves from allocations that
+// could have gone to the classzone. __GFP_HIGH (ALLOC_MIN_RESERVE) halves
+// min; one that cannot sleep (ALLOC_NON_BLOCK: GFP_ATOMIC) takes a quarter
+// more, down to 37.5%.
 func (z *Zone) watermarkOK(order int, gfp GFP, classzone ZoneType) bool {
 	min := z.WmarkMin
 	if gfp&GFPHigh != 0 {
 		min -= min / 2
+		if gfp&GFPDirectReclaim == 0 {
+			min -= min / 4
+		}
 	}
 	return z.Free-(1<<order) >= min+z.LowmemReserve[classzone]
 }

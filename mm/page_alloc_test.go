@@ -189,7 +189,7 @@ func TestWatermarksForA64MiBMachine(t *testing.T) {
 		t.Fatalf("DMA's lowmem_reserve %v", r)
 	}
 	// GFP_KERNEL stops at the min watermarks (DMA's plus its reserve);
-	// GFP_ATOMIC goes on to half of min; then both fail.
+	// GFP_ATOMIC goes on to 37.5% of min; then both fail.
 	n := 0
 	for {
 		if _, err := pm.AllocPages(GFPKernel, 0); err != nil {
@@ -205,8 +205,8 @@ func TestWatermarksForA64MiBMachine(t *testing.T) {
 			break
 		}
 	}
-	if left := pm.TotalFree(); left != 32+48+96 {
-		t.Fatalf("GFP_ATOMIC stopped with %d pages free, want 32+48 in DMA and 96 in Normal", left)
+	if left := pm.TotalFree(); left != 24+48+72 {
+		t.Fatalf("GFP_ATOMIC stopped with %d pages free, want 24+48 in DMA and 72 in Normal", left)
 	}
 }
 
