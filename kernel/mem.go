@@ -96,3 +96,92 @@ func (k *Kernel) ProcZoneinfo() string {
 	}
 	return b.String()
 }
+
+// MeminfoLine is one line of /proc/meminfo: the key and its value in kB.
+type MeminfoLine struct {
+	Key string `json:"key"`
+	KB  uint64 `json:"kb"`
+}
+
+// threadSizeKB is THREAD_SIZE on x86-64: each task's kernel stack.
+const threadSizeKB = 16
+
+// Meminfo returns /proc/meminfo's lines (fs/proc/meminfo.c,
+// meminfo_proc_show, Linux 6.6), for a kernel built with CONFIG_HIGHMEM
+// (the course's three zones) and without swap, zswap, THP, CMA or
+// hugetlb. Page cache, LRU lists and page tables arrive with the VFS and
+// demand paging; until then they are 0.
+func (k *Kernel) Meminfo() []MeminfoLine {
+	kb := func(pages int) uint64 { return uint64(pages) * (mm.PageSize >> 10) }
+	var total, free, highTotal, highFree, reserve, slab, reclaimable int
+	for _, z := range k.pm.Zones {
+		if z == nil {
+			continue
+		}
+		total += z.Managed
+		free += z.Free
+		if z.Type == mm.ZoneHighMem {
+			highTotal, highFree = z.Managed, z.Free
+		}
+		// calculate_totalreserve_pages: the biggest lowmem reserve plus
+		// the high watermark, at most the zone.
+		maxRes := 0
+		for _, r := range z.LowmemReserve {
+			maxRes = max(maxRes, r)
+		}
+		reserve += min(maxRes+z.WmarkHigh, z.Managed)
+	}
+	for _, c := range k.slabs.Caches() {
+		pages := c.NumSlabs() << c.Order
+		slab += pages
+		if c.Name == "dentry" || c.Name == "inode_cache" { // SLAB_RECLAIM_ACCOUNT
+			reclaimable += pages
+		}
+	}
+	// si_mem_available with no page cache: free less the reserve, plus
+	// the reclaimable slab less min(half of it, the low watermarks).
+	wmarkLow := 0
+	for _, z := range k.pm.Zones {
+		if z != nil {
+			wmarkLow += z.WmarkLow
+		}
+	}
+	avail := free - reserve + reclaimable - min(reclaimable/2, wmarkLow)
+	avail = max(avail, 0)
+	var committed uint64
+	for as := range k.mms {
+		for _, v := range as.VMAs() {
+			if v.Flags&mm.VMWrite != 0 {
+				committed += (v.End - v.Start) >> 10
+			}
+		}
+	}
+	stacks := uint64(k.nrThreads()) * threadSizeKB
+	return []MeminfoLine{
+		{"MemTotal", kb(total)}, {"MemFree", kb(free)}, {"MemAvailable", kb(avail)},
+		{"Buffers", 0}, {"Cached", 0}, {"SwapCached", 0},
+		{"Active", 0}, {"Inactive", 0}, {"Active(anon)", 0}, {"Inactive(anon)", 0},
+		{"Active(file)", 0}, {"Inactive(file)", 0}, {"Unevictable", 0}, {"Mlocked", 0},
+		{"HighTotal", kb(highTotal)}, {"HighFree", kb(highFree)},
+		{"LowTotal", kb(total - highTotal)}, {"LowFree", kb(free - highFree)},
+		{"SwapTotal", 0}, {"SwapFree", 0}, {"Dirty", 0}, {"Writeback", 0},
+		{"AnonPages", 0}, {"Mapped", 0}, {"Shmem", 0},
+		{"KReclaimable", kb(reclaimable)}, {"Slab", kb(slab)},
+		{"SReclaimable", kb(reclaimable)}, {"SUnreclaim", kb(slab - reclaimable)},
+		{"KernelStack", stacks}, {"PageTables", 0}, {"SecPageTables", 0},
+		{"NFS_Unstable", 0}, {"Bounce", 0}, {"WritebackTmp", 0},
+		{"CommitLimit", kb(total) / 2}, {"Committed_AS", committed},
+		{"VmallocTotal", 34359738367}, {"VmallocUsed", 0}, {"VmallocChunk", 0}, {"Percpu", 0},
+		{"DirectMap4k", kb(len(k.pm.Pages))}, {"DirectMap2M", 0},
+	}
+}
+
+// ProcMeminfo renders /proc/meminfo: each key padded to 16 with its
+// colon, the value right-aligned in 8 (show_val_kb), then " kB".
+func (k *Kernel) ProcMeminfo() string {
+	var b strings.Builder
+	for _, l := range k.Meminfo() {
+		b.WriteString(sprintf("%-16s%8d kB\n", l.Key+":", l.KB))
+	}
+	return b.String()
+}

@@ -132,3 +132,33 @@ func TestKmallocKfreeKsize(t *testing.T) {
 		t.Error("kmalloc(0) must not hand out memory")
 	}
 }
+
+func TestMeminfoAddsUp(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true, MemBytes: 1 << 30})
+	spawn(t, k, "sleep 1s", SpawnOptions{})
+	m := map[string]uint64{}
+	var keys []string
+	for _, l := range k.Meminfo() {
+		m[l.Key] = l.KB
+		keys = append(keys, l.Key)
+	}
+	if got := strings.Join(keys[:6], " "); got != "MemTotal MemFree MemAvailable Buffers Cached SwapCached" {
+		t.Fatalf("first keys %s", got)
+	}
+	if m["MemTotal"] != 1<<20 || m["HighTotal"] != 128<<10 || m["LowTotal"] != 896<<10 {
+		t.Fatalf("totals %v", m)
+	}
+	if m["MemFree"] != uint64(k.pm.TotalFree())*4 || m["MemFree"] != m["HighFree"]+m["LowFree"] {
+		t.Fatalf("MemFree %d, buddy free %d pages, high+low %d", m["MemFree"], k.pm.TotalFree(), m["HighFree"]+m["LowFree"])
+	}
+	if m["MemAvailable"] >= m["MemFree"] || m["Slab"] != m["SReclaimable"]+m["SUnreclaim"] || m["Slab"] == 0 {
+		t.Fatalf("available %d free %d slab %d", m["MemAvailable"], m["MemFree"], m["Slab"])
+	}
+	if m["KernelStack"] != uint64(len(k.Tasks())-1)*16 {
+		t.Fatalf("KernelStack %d for %d tasks", m["KernelStack"], len(k.Tasks())-1)
+	}
+	text, _ := k.ReadProc("/proc/meminfo")
+	if !strings.HasPrefix(text, "MemTotal:        1048576 kB\nMemFree:  ") || !strings.Contains(text, "\nVmallocTotal:   34359738367 kB\n") {
+		t.Fatalf("format:\n%s", text)
+	}
+}

@@ -14,6 +14,7 @@ import (
 var procFiles = map[string]func(k *Kernel) string{
 	"/proc/buddyinfo":  (*Kernel).ProcBuddyinfo,
 	"/proc/loadavg":    (*Kernel).ProcLoadavg,
+	"/proc/meminfo":    (*Kernel).ProcMeminfo,
 	"/proc/slabinfo":   (*Kernel).ProcSlabinfo,
 	"/proc/zoneinfo":   (*Kernel).ProcZoneinfo,
 	"/proc/stat":       (*Kernel).ProcStat,

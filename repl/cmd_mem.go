@@ -244,3 +244,31 @@ var kfreeCmd = &Command{
 		return nil
 	},
 }
+
+var meminfoCmd = &Command{
+	Names:   []string{"meminfo"},
+	Group:   "Inspection",
+	Usage:   "meminfo [--json]",
+	Summary: "Show /proc/meminfo: total, free and available memory, slab, kernel stacks.",
+	Help: `
+The lines of /proc/meminfo in Linux 6.6's order and format, as free(1)
+reads them. MemFree is the buddy allocator's free pages; MemAvailable
+leaves out the zones' reserves (high watermarks and lowmem_reserve);
+Slab is the pages the slab caches hold (SReclaimable: dentry and
+inode_cache); KernelStack is 16 KiB per task. HighTotal and LowTotal
+split RAM at --lowmem.`,
+	SeeAlso: []string{"buddyinfo", "slabinfo", "cat"},
+	MaxArgs: 0,
+	Flags:   jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		if inv.wantJSON() {
+			return printJSON(inv.Out, s.K.Meminfo())
+		}
+		text, err := s.K.ReadProc("/proc/meminfo")
+		if err != nil {
+			return usagef("meminfo: %v", err)
+		}
+		fmt.Fprint(inv.Out, text)
+		return nil
+	},
+}
