@@ -162,3 +162,33 @@ func TestMeminfoAddsUp(t *testing.T) {
 		t.Fatalf("format:\n%s", text)
 	}
 }
+
+func TestKmemSaysWhatAnAddressIs(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	a, _ := k.Kmalloc(100, mm.GFPKernel)
+	b, _ := k.Kmalloc(100, mm.GFPKernel)
+	k.Kfree(a)
+	ki, err := k.Kmem(b + 17)
+	if err != nil || ki.Cache == nil || ki.Cache.Name != "kmalloc-128" || ki.Object != b || !ki.InUse || ki.Slab.List != "cpu" {
+		t.Fatalf("%+v %v", ki, err)
+	}
+	if ki, _ := k.Kmem(a); ki.InUse || ki.Object != a {
+		t.Fatalf("freed object: %+v", ki)
+	}
+	c, _ := k.Cache("kmalloc-128")
+	sv := c.Slabs[0]
+	// a was freed last, so it is handed out next: first on the freelist.
+	if sv.Freelist[0] != int((a-sv.Memory)/128) || sv.Map[(b-sv.Memory)/128] != '#' || sv.InUse != 1 {
+		t.Fatalf("slab view %+v", sv)
+	}
+	if ki, _ := k.Kmem(mm.PageOffset); !strings.Contains(ki.What, "free page in an order-10 block at pfn 0") {
+		t.Fatalf("pfn 0: %+v", ki)
+	}
+	big, _ := k.Kmalloc(20000, mm.GFPKernel)
+	if ki, _ := k.Kmem(big + 5000); !strings.Contains(ki.What, "allocated page of an order-3 block") {
+		t.Fatalf("kmalloc_large: %+v", ki)
+	}
+	if _, err := k.Kmem(0x1000); err == nil {
+		t.Fatal("a user address is not in the direct map")
+	}
+}

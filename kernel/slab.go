@@ -314,3 +314,153 @@ func (k *Kernel) KernelCall(comm string, frames []string, fn func() error) (RunR
 	}, nil)
 	return k.Run(Stop{Breakpoints: true}), ferr
 }
+
+// vmemmapStart is x86-64's VMEMMAP_START: struct page i lives at
+// vmemmapStart + i*64 (sizeof(struct page)).
+const vmemmapStart = 0xffffea0000000000
+
+// pageStructAddr is the address of frame pfn's struct page.
+func pageStructAddr(pfn int) uint64 { return vmemmapStart + uint64(pfn)*64 }
+
+// SlabView is one slab of a cache: where, which list, and its objects.
+type SlabView struct {
+	Page     uint64 `json:"page"`   // its struct page (struct slab)
+	Memory   uint64 `json:"memory"` // its first object
+	List     string `json:"list"`   // cpu, partial or full
+	Total    int    `json:"total"`
+	InUse    int    `json:"allocated"`
+	Free     int    `json:"free"`
+	Map      string `json:"map"`      // one character per object: # allocated, . free
+	Freelist []int  `json:"freelist"` // free objects' indices, next handed out first
+}
+
+// CacheView is one cache with every slab.
+type CacheView struct {
+	Addr uint64 `json:"addr"` // its struct kmem_cache
+	CacheInfo
+	SlabSize   int        `json:"slab_size"`
+	MinPartial int        `json:"min_partial"`
+	Align      int        `json:"align"`
+	Slabs      []SlabView `json:"slabs"`
+}
+
+func (k *Kernel) cacheView(c *mm.Cache) CacheView {
+	var info CacheInfo
+	for _, ci := range k.SlabCaches() {
+		if ci.Name == c.Name {
+			info = ci
+		}
+	}
+	v := CacheView{Addr: k.cacheObjs[c][0], CacheInfo: info, SlabSize: mm.PageSize << c.Order, MinPartial: c.MinPartial, Align: c.Align}
+	for _, s := range c.SlabList() {
+		list := "partial"
+		switch {
+		case s == c.CPUSlab():
+			list = "cpu"
+		case len(s.Freelist) == 0:
+			list = "full"
+		}
+		m := make([]byte, c.ObjPerSlab)
+		for j := range m {
+			m[j] = '.'
+			if s.Used(j) {
+				m[j] = '#'
+			}
+		}
+		fl := make([]int, 0, len(s.Freelist))
+		for j := len(s.Freelist) - 1; j >= 0; j-- {
+			fl = append(fl, s.Freelist[j])
+		}
+		v.Slabs = append(v.Slabs, SlabView{Page: pageStructAddr(s.PFN), Memory: s.Addr(0), List: list,
+			Total: c.ObjPerSlab, InUse: s.InUse, Free: len(s.Freelist), Map: string(m), Freelist: fl})
+	}
+	return v
+}
+
+// Cache returns one cache with all its slabs (crash's kmem -S NAME).
+func (k *Kernel) Cache(name string) (CacheView, error) {
+	c := k.slabs.Find(name)
+	if c == nil {
+		return CacheView{}, errInvalid("no slab cache named %q (slabinfo lists them)", name)
+	}
+	return k.cacheView(c), nil
+}
+
+// KmemInfo is what an address is, as crash's kmem ADDR says it.
+type KmemInfo struct {
+	Addr     uint64     `json:"addr"`
+	PFN      int        `json:"pfn"`
+	Page     uint64     `json:"page"`
+	Physical uint64     `json:"physical"`
+	Flags    []string   `json:"flags"`
+	Count    int        `json:"count"`
+	Zone     string     `json:"zone"`
+	Cache    *CacheView `json:"cache,omitempty"`
+	Slab     *SlabView  `json:"slab,omitempty"`
+	Object   uint64     `json:"object,omitempty"`
+	InUse    bool       `json:"allocated"`
+	// What describes a page that is not a slab's: free in the buddy
+	// allocator (and the block's order) or allocated pages.
+	What string `json:"what"`
+}
+
+// Kmem says what a kernel address belongs to.
+func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
+	pfn, ok := k.pm.VirtToPFN(addr)
+	if !ok {
+		return KmemInfo{}, errInvalid("kmem: 0x%x is not in the kernel's direct map (0x%x-0x%x)", addr,
+			uint64(mm.PageOffset), mm.PageAddress(len(k.pm.Pages))-1)
+	}
+	p := &k.pm.Pages[pfn]
+	ki := KmemInfo{Addr: addr, PFN: pfn, Page: pageStructAddr(pfn), Physical: uint64(pfn) * mm.PageSize,
+		Count: int(p.Refcount), Zone: p.Zone.String(), Flags: []string{}}
+	if p.Flags&mm.PGSlab != 0 {
+		ki.Flags = append(ki.Flags, "slab")
+	}
+	if p.Flags&mm.PGHead != 0 {
+		ki.Flags = append(ki.Flags, "head")
+	}
+	if p.Flags&mm.PGBuddy != 0 {
+		ki.Flags = append(ki.Flags, "buddy")
+	}
+	if p.Flags&mm.PGSlab != 0 {
+		s := p.Slab.(*mm.Slab)
+		c := s.Cache
+		off := int(addr - s.Addr(0))
+		i := off / c.Size
+		if i >= c.ObjPerSlab {
+			ki.What = sprintf("in slab of %s, past its last object (slab padding)", c.Name)
+			return ki, nil
+		}
+		cv := k.cacheView(c)
+		ki.Cache = &cv
+		for _, sv := range cv.Slabs {
+			if sv.Memory == s.Addr(0) {
+				sv := sv
+				ki.Slab = &sv
+			}
+		}
+		ki.Object, ki.InUse = s.Addr(i), s.Used(i)
+		ki.What = "free object"
+		if ki.InUse {
+			ki.What = "allocated object"
+		}
+		return ki, nil
+	}
+	// Not a slab's: find the block it is in, from the largest candidate
+	// down (blocks never overlap, and tail pages look like order 0).
+	for o := mm.MaxOrder; o >= 0; o-- {
+		head := pfn &^ (1<<o - 1)
+		hp := &k.pm.Pages[head]
+		if hp.Flags&mm.PGBuddy != 0 && int(hp.Order) == o {
+			ki.What = sprintf("free page in an order-%d block at pfn %d (buddy allocator)", o, head)
+			return ki, nil
+		}
+		if hp.Refcount > 0 && int(hp.Order) == o && (o == 0 || hp.Flags&mm.PGHead != 0) {
+			ki.What = sprintf("allocated page of an order-%d block at pfn %d", o, head)
+			return ki, nil
+		}
+	}
+	ki.What = "page"
+	return ki, nil
+}

@@ -442,3 +442,6 @@ func poisonCheck(obj []byte) int {
 	}
 	return -1
 }
+
+// CPUSlab is the slab allocations come from first (c->cpu_slab->slab).
+func (c *Cache) CPUSlab() *Slab { return c.cpuSlab }

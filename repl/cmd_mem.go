@@ -272,3 +272,119 @@ split RAM at --lowmem.`,
 		return nil
 	},
 }
+
+var slabCmd = &Command{
+	Names:   []string{"slab"},
+	Group:   "Inspection",
+	Usage:   "slab NAME [--json]",
+	Summary: "Show one slab cache: its geometry and every slab with an object map and freelist.",
+	Help: `
+The cache's object size, alignment, slab size and objects per slab, then
+each slab as SLUB keeps it: the CPU slab (allocations come from it
+first), the partial ones, the full ones. The map has one character per
+object, # allocated and . free; FREELIST lists the free objects in the
+order the next allocations will take them.`,
+	SeeAlso: []string{"slabinfo", "kmem", "kmalloc"},
+	MinArgs: 1, MaxArgs: 1,
+	Flags: jsonFlag,
+	Words: func(s *Session, _ []string) []string {
+		var out []string
+		for _, c := range s.K.SlabCaches() {
+			out = append(out, c.Name)
+		}
+		return out
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		c, err := s.K.Cache(inv.Args[0].Text)
+		if err != nil {
+			return usagef("slab: %v", err)
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, c)
+		}
+		w := inv.Out
+		fmt.Fprintln(w, "CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME")
+		fmt.Fprintf(w, "%-16x %8d %10d %9d %6d %5dk  %s\n", c.Addr, c.ObjSize, c.InUse, c.NumObjs, c.NumSlabs, c.SlabSize/1024, c.Name)
+		pages := "pages"
+		if c.PagesPerSlab == 1 {
+			pages = "page"
+		}
+		fmt.Fprintf(w, "  align %d, %d objects per slab of %d %s, min_partial %d\n", c.Align, c.ObjPerSlab, c.PagesPerSlab, pages, c.MinPartial)
+		if len(c.Slabs) == 0 {
+			fmt.Fprintln(w, "  (no slabs)")
+			return nil
+		}
+		for _, sv := range c.Slabs {
+			fmt.Fprintf(w, "  %-7s SLAB %x  MEMORY %x  TOTAL %d  ALLOCATED %d  FREE %d\n", strings.ToUpper(sv.List), sv.Page, sv.Memory, sv.Total, sv.InUse, sv.Free)
+			fmt.Fprintf(w, "          %s\n", s.cyan.Sprint(sv.Map))
+			var fl []string
+			for _, i := range sv.Freelist {
+				fl = append(fl, strconv.Itoa(i))
+			}
+			if len(fl) > 16 {
+				fl = append(fl[:16], fmt.Sprintf("... (%d more)", len(sv.Freelist)-16))
+			}
+			if len(fl) > 0 {
+				fmt.Fprintf(w, "          FREELIST %s\n", strings.Join(fl, " "))
+			}
+		}
+		return nil
+	},
+}
+
+var kmemCmd = &Command{
+	Names:   []string{"kmem"},
+	Group:   "Inspection",
+	Usage:   "kmem ADDR [--json]",
+	Summary: "Say what a kernel address belongs to: a slab object, a free page, an allocation (crash's kmem).",
+	Help: `
+As crash's kmem ADDR: for an address in a slab, the cache (CACHE OBJSIZE
+ALLOCATED TOTAL SLABS SSIZE NAME), the slab, and the object that holds the
+address, in brackets when allocated; then the page (PAGE PHYSICAL ... FLAGS).
+For other memory, whether the page is free in the buddy allocator (and in
+which block) or allocated.`,
+	SeeAlso: []string{"slab", "kmalloc", "buddyinfo"},
+	MinArgs: 1, MaxArgs: 1,
+	Flags: jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		addr, err := strconv.ParseUint(inv.Args[0].Text, 0, 64)
+		if err != nil {
+			addr, err = strconv.ParseUint(inv.Args[0].Text, 16, 64) // crash takes bare hex
+			if err != nil {
+				return usagef("kmem: ADDR %q: want an address such as ffff888003c11000", inv.Args[0].Text)
+			}
+		}
+		ki, err := s.K.Kmem(addr)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, ki)
+		}
+		w := inv.Out
+		if c := ki.Cache; c != nil {
+			fmt.Fprintln(w, "CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME")
+			fmt.Fprintf(w, "%-16x %8d %10d %9d %6d %5dk  %s\n", c.Addr, c.ObjSize, c.InUse, c.NumObjs, c.NumSlabs, c.SlabSize/1024, c.Name)
+			if sv := ki.Slab; sv != nil {
+				fmt.Fprintln(w, "  SLAB              MEMORY            NODE  TOTAL  ALLOCATED  FREE")
+				fmt.Fprintf(w, "  %-16x  %-16x     0  %5d  %9d  %4d\n", sv.Page, sv.Memory, sv.Total, sv.InUse, sv.Free)
+			}
+			fmt.Fprintln(w, "  FREE / [ALLOCATED]")
+			if ki.InUse {
+				fmt.Fprintf(w, "  [%x]\n", ki.Object)
+			} else {
+				fmt.Fprintf(w, "   %x\n", ki.Object)
+			}
+			fmt.Fprintln(w)
+		} else {
+			fmt.Fprintf(w, "%x: %s\n\n", ki.Addr, ki.What)
+		}
+		fmt.Fprintln(w, "      PAGE         PHYSICAL      MAPPING       INDEX CNT FLAGS")
+		mapping := uint64(0)
+		if ki.Cache != nil {
+			mapping = ki.Cache.Addr
+		}
+		fmt.Fprintf(w, "%x %10x %16x %8d %2d %s\n", ki.Page, ki.Physical, mapping, 0, ki.Count, strings.Join(ki.Flags, ","))
+		return nil
+	},
+}
