@@ -63,6 +63,14 @@ var benchCases = []benchCase{
 			b.Skip(err)
 		}
 	}},
+	{"host sync.Pool get+put", "", func(b *testing.B) { hostbench.SyncPool(b.N) }},
+	{"kmem_cache alloc+free", "host sync.Pool get+put", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		k.BenchKmemCache(b.N)
+	})},
+	{"host 4 KiB heap alloc", "", func(b *testing.B) { hostbench.HeapPage(b.N) }},
+	{"buddy order-0 alloc+free", "host 4 KiB heap alloc", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		k.BenchBuddy(b.N)
+	})},
 	{"user yield context switch", "host pipe round trip, 2 threads", func(b *testing.B) {
 		k, err := kernel.Boot(kernel.Config{Quiet: true})
 		if err != nil {

@@ -1,6 +1,9 @@
 package kernel
 
-import "kplay/kernel/abi"
+import (
+	"kplay/kernel/abi"
+	"kplay/mm"
+)
 
 // Benchmark hooks: each runs a hot path n times inside the kernel, so that
 // `kplay bench` and `go test -bench` measure the same code.
@@ -69,4 +72,22 @@ func (k *Kernel) BenchUserYield() (run func(n int), stop func(), err error) {
 		k.Run(Stop{})
 	}
 	return run, stop, nil
+}
+
+// BenchKmemCache makes n kmem_cache_alloc+kmem_cache_free pairs on
+// kmalloc-64 (the CPU slab's freelist, as SLUB's fast path).
+func (k *Kernel) BenchKmemCache(n int) {
+	c := k.kmalloc[64]
+	for i := 0; i < n; i++ {
+		a, _ := c.Alloc(mm.GFPKernel)
+		c.Free(a)
+	}
+}
+
+// BenchBuddy makes n order-0 alloc_pages+free_pages pairs.
+func (k *Kernel) BenchBuddy(n int) {
+	for i := 0; i < n; i++ {
+		pfn, _ := k.pm.AllocPages(mm.GFPKernel, 0)
+		k.pm.FreePages(pfn, 0)
+	}
 }

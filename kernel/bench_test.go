@@ -95,3 +95,21 @@ func TestBenchHooksDoWhatTheySay(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkHostSyncPool(b *testing.B) { hostbench.SyncPool(b.N) }
+
+// BenchmarkKmemCacheAllocFree is issue 5's slab row: at most 1.5x a
+// sync.Pool Get+Put.
+func BenchmarkKmemCacheAllocFree(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	k.BenchKmemCache(b.N)
+}
+
+func BenchmarkHostHeapPage(b *testing.B) { hostbench.HeapPage(b.N) }
+
+func BenchmarkBuddyOrder0(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	k.BenchBuddy(b.N)
+}

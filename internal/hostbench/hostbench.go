@@ -5,6 +5,7 @@ package hostbench
 
 import (
 	"runtime"
+	"sync"
 	"syscall"
 )
 
@@ -71,4 +72,31 @@ func PipeRoundTrip(n int) error {
 	syscall.Close(back[0])
 	syscall.Close(back[1])
 	return nil
+}
+
+// poolObj is what SyncPool hands around: a 64-byte object, the size of
+// the kmem_cache row it is the baseline of.
+type poolObj [64]byte
+
+var pool = sync.Pool{New: func() any { return new(poolObj) }}
+
+// SyncPool makes n Get+Put pairs on a sync.Pool of 64-byte objects: Go's
+// own object cache, the baseline of kmem_cache_alloc+free.
+func SyncPool(n int) {
+	for i := 0; i < n; i++ {
+		o := pool.Get().(*poolObj)
+		o[0] = byte(i)
+		pool.Put(o)
+	}
+}
+
+// sink keeps HeapPage's allocations from being optimised away.
+var sink []byte
+
+// HeapPage allocates n 4 KiB slices from the Go heap (and drops them for
+// the collector): the baseline of an order-0 alloc_pages+free_pages.
+func HeapPage(n int) {
+	for i := 0; i < n; i++ {
+		sink = make([]byte, 4096)
+	}
 }
