@@ -119,6 +119,7 @@ type Kernel struct {
 	// kmem_cache_node).
 	cacheObjs                     map[*mm.Cache][2]uint64
 	cacheKmemCache, cacheKmemNode *mm.Cache
+	madeAtPrompt                  map[*mm.Cache]bool
 	con                           *consoledrv.Driver
 	console                       *consoledrv.Console
 

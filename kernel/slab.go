@@ -464,3 +464,81 @@ func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
 	ki.What = "page"
 	return ki, nil
 }
+
+// userCache finds a cache made at the prompt; the kernel's own caches
+// cannot be freed into or destroyed from there.
+func (k *Kernel) userCache(name string) (*mm.Cache, error) {
+	c := k.slabs.Find(name)
+	if c == nil {
+		return nil, errInvalid("no slab cache named %q (slabinfo lists them)", name)
+	}
+	if !k.madeAtPrompt[c] {
+		return nil, errInvalid("%s is one of the kernel's caches; make your own with kmem_cache create", name)
+	}
+	return c, nil
+}
+
+// KmemCacheCreate is kmem_cache_create from the prompt.
+func (k *Kernel) KmemCacheCreate(name string, size, align int, flags uint32) (CacheView, error) {
+	if strings.ContainsAny(name, " \t:") || len(name) > 31 {
+		return CacheView{}, errInvalid("kmem_cache_create: name %q: want up to 31 characters, no spaces or colons", name)
+	}
+	c, err := k.createCache(name, size, align, flags)
+	if err != nil {
+		return CacheView{}, err
+	}
+	if k.madeAtPrompt == nil {
+		k.madeAtPrompt = map[*mm.Cache]bool{}
+	}
+	k.madeAtPrompt[c] = true
+	return k.cacheView(c), nil
+}
+
+// KmemCacheAlloc allocates an object of a cache made at the prompt.
+func (k *Kernel) KmemCacheAlloc(name string, gfp mm.GFP) (uint64, error) {
+	c, err := k.userCache(name)
+	if err != nil {
+		return 0, err
+	}
+	a, err := c.Alloc(gfp)
+	if errors.Is(err, mm.ErrNoMem) {
+		return 0, errInvalid("kmem_cache_alloc(%s): out of memory (ENOMEM)", name)
+	}
+	return a, err
+}
+
+// KmemCacheFree frees an object into a cache made at the prompt; a double
+// free or a foreign object is the caller's slab BUG.
+func (k *Kernel) KmemCacheFree(name string, addr uint64) error {
+	c, err := k.userCache(name)
+	if err != nil {
+		return err
+	}
+	return c.Free(addr)
+}
+
+// KmemCacheDestroy is kmem_cache_destroy: refused, with Linux's warning in
+// dmesg, while objects remain.
+func (k *Kernel) KmemCacheDestroy(name string) error {
+	c, err := k.userCache(name)
+	if err != nil {
+		return err
+	}
+	if err := k.slabs.Destroy(c); err != nil {
+		k.printk(consoledrv.Err, "kmem_cache_destroy %s: Slab cache still has objects when called from kmem_cache_destroy+0x0/0x0", name)
+		return err
+	}
+	objs := k.cacheObjs[c]
+	k.cacheKmemCache.Free(objs[0])
+	k.cacheKmemNode.Free(objs[1])
+	delete(k.cacheObjs, c)
+	delete(k.madeAtPrompt, c)
+	return nil
+}
+
+// PromptCache reports whether name is a cache made at the prompt (and so
+// one the prompt may allocate from, free into and destroy).
+func (k *Kernel) PromptCache(name string) error {
+	_, err := k.userCache(name)
+	return err
+}

@@ -306,3 +306,30 @@ func TestKmallocAndADoubleKfree(t *testing.T) {
 		}
 	}
 }
+
+func TestKmemCacheFromThePrompt(t *testing.T) {
+	s, out := newSession(t)
+	if got := run(t, s, out, "kmem_cache create mycache 100 --poison"); got != "mycache: objects of 100 bytes take 112 (align 8), 36 per slab of 1 page(s)\n" {
+		t.Fatalf("create: %q", got)
+	}
+	a := strings.TrimSpace(run(t, s, out, "kmem_cache alloc mycache"))
+	if err := s.Exec("kmem_cache destroy mycache"); err == nil || !strings.Contains(err.Error(), "Slab cache still has objects (1 remaining)") {
+		t.Fatalf("destroy with an object left: %v", err)
+	}
+	if got := run(t, s, out, "kmem_cache free mycache "+a); got != "" {
+		t.Fatalf("free: %q", got)
+	}
+	if got := run(t, s, out, "kmem_cache free mycache "+a); !strings.Contains(got, "already free: double free: the kmem thread Oopsed") {
+		t.Fatalf("double free: %q", got)
+	}
+	run(t, s, out, "kmem_cache destroy mycache")
+	if err := s.Exec("slab mycache"); err == nil {
+		t.Fatal("the cache must be gone")
+	}
+	for _, bad := range []string{"kmem_cache free task_struct 0x1", "kmem_cache destroy kmalloc-64", "kmem_cache create x 0",
+		"kmem_cache create 'a b' 8", "kmem_cache create y 8 --align 3", "kmem_cache grow x", "kmem_cache alloc"} {
+		if err := s.Exec(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
