@@ -155,8 +155,9 @@ func (k *Kernel) releaseTask(t *Task) {
 	delete(k.tasks, t.PID)
 	k.rq.Dequeue(&t.se, 0)
 	putCred(t.Cred) // put_task_struct drops the task's cred
+	k.Vfree(t.stack)
 	k.kmemCacheFree("task_struct", t.taskStruct)
-	t.taskStruct = 0
+	t.taskStruct, t.stack = 0, 0
 }
 
 // waitPidNr is pid_nr(wo->wo_pid) as do_wait traces it: the pid or

@@ -120,6 +120,7 @@ type Kernel struct {
 	cacheObjs                     map[*mm.Cache][2]uint64
 	cacheKmemCache, cacheKmemNode *mm.Cache
 	madeAtPrompt                  map[*mm.Cache]bool
+	vmAreas                       []*vmArea
 	con                           *consoledrv.Driver
 	console                       *consoledrv.Console
 

@@ -171,7 +171,7 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 		{"KernelStack", stacks}, {"PageTables", 0}, {"SecPageTables", 0},
 		{"NFS_Unstable", 0}, {"Bounce", 0}, {"WritebackTmp", 0},
 		{"CommitLimit", kb(total) / 2}, {"Committed_AS", committed},
-		{"VmallocTotal", 34359738367}, {"VmallocUsed", 0}, {"VmallocChunk", 0}, {"Percpu", 0},
+		{"VmallocTotal", (VmallocEnd - VmallocStart) >> 10}, {"VmallocUsed", kb(k.vmallocPages())}, {"VmallocChunk", 0}, {"Percpu", 0},
 		{"DirectMap4k", kb(len(k.pm.Pages))}, {"DirectMap2M", 0},
 	}
 }

@@ -13,10 +13,11 @@ func TestZonesAndBuddyinfoFollowMemAndLowmem(t *testing.T) {
 	// 1 GiB with the 896 MiB split: DMA 16 MiB, Normal 880 MiB, HighMem
 	// 128 MiB, in order-10 (4 MiB) blocks but for the pages the boot
 	// slabs took from one Normal block (GFP_KERNEL never uses HighMem,
-	// and prefers Normal to DMA).
+	// and prefers Normal to DMA) and the 20 pages of the five kernel
+	// stacks, which vmalloc takes from HighMem.
 	want := "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 \n" +
 		"Node 0, zone   Normal      1      0      1      1      0      1      1      1      1      1    219 \n" +
-		"Node 0, zone  HighMem      0      0      0      0      0      0      0      0      0      0     32 \n"
+		"Node 0, zone  HighMem      0      0      1      1      0      1      1      1      1      1     31 \n"
 	if got, _ := k.ReadProc("/proc/buddyinfo"); got != want {
 		t.Fatalf("buddyinfo:\n%q\nwant\n%q", got, want)
 	}
@@ -190,5 +191,42 @@ func TestKmemSaysWhatAnAddressIs(t *testing.T) {
 	}
 	if _, err := k.Kmem(0x1000); err == nil {
 		t.Fatal("a user address is not in the direct map")
+	}
+}
+
+func TestVmallocAreasAndKernelStacks(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	stacks := len(k.vmAreas)
+	if stacks != len(k.Tasks())-1 {
+		t.Fatalf("%d vmalloc areas for %d tasks' stacks", stacks, len(k.Tasks())-1)
+	}
+	a, err := k.Vmalloc(10000, "test+0x0/0x0") // 3 pages and a guard page
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := k.Vmalloc(1, "test+0x0/0x0")
+	if b != a+4*mm.PageSize {
+		t.Fatalf("b at 0x%x, a at 0x%x: areas are packed, each with its guard page", b, a)
+	}
+	info, _ := k.ReadProc("/proc/vmallocinfo")
+	if !strings.Contains(info, sprintf("0x%016x-0x%016x   16384 test+0x0/0x0 pages=3 vmalloc\n", a, a+16384)) {
+		t.Fatalf("vmallocinfo:\n%s", info)
+	}
+	k.Vfree(a)
+	// First fit: a 2-page area goes into the hole a left.
+	c, _ := k.Vmalloc(2*mm.PageSize, "test+0x0/0x0")
+	if c != a {
+		t.Fatalf("c at 0x%x, want the hole at 0x%x", c, a)
+	}
+	if err := k.Vfree(a + 8); err == nil {
+		t.Fatal("vfree of an address inside an area must fail")
+	}
+	pid := spawn(t, k, "exit 0", SpawnOptions{})
+	if len(k.vmAreas) != stacks+3 {
+		t.Fatalf("a new task must get a stack: %d areas", len(k.vmAreas))
+	}
+	k.Run(Stop{For: 10e6})
+	if _, ok := k.Task(pid); ok || len(k.vmAreas) != stacks+2 {
+		t.Fatalf("the reaped task's stack must be freed: %d areas", len(k.vmAreas))
 	}
 }

@@ -12,13 +12,14 @@ import (
 // /proc/<pid>/ (pidFiles); the procfs of the VFS issue serves them (and
 // many more) through open and read.
 var procFiles = map[string]func(k *Kernel) string{
-	"/proc/buddyinfo":  (*Kernel).ProcBuddyinfo,
-	"/proc/loadavg":    (*Kernel).ProcLoadavg,
-	"/proc/meminfo":    (*Kernel).ProcMeminfo,
-	"/proc/slabinfo":   (*Kernel).ProcSlabinfo,
-	"/proc/zoneinfo":   (*Kernel).ProcZoneinfo,
-	"/proc/stat":       (*Kernel).ProcStat,
-	"/proc/timer_list": (*Kernel).ProcTimerList,
+	"/proc/buddyinfo":   (*Kernel).ProcBuddyinfo,
+	"/proc/loadavg":     (*Kernel).ProcLoadavg,
+	"/proc/meminfo":     (*Kernel).ProcMeminfo,
+	"/proc/slabinfo":    (*Kernel).ProcSlabinfo,
+	"/proc/zoneinfo":    (*Kernel).ProcZoneinfo,
+	"/proc/stat":        (*Kernel).ProcStat,
+	"/proc/timer_list":  (*Kernel).ProcTimerList,
+	"/proc/vmallocinfo": (*Kernel).ProcVmallocinfo,
 	// tracefs, until the VFS mounts it.
 	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
 }

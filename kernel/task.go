@@ -162,6 +162,9 @@ type Task struct {
 	// taskStruct is the task's object in the task_struct cache (0 for
 	// swapper, which is static as init_task is).
 	taskStruct uint64
+	// stack is the task's kernel stack in the vmalloc area (0 for
+	// swapper's, which is static).
+	stack uint64
 
 	trapReq Request
 	trapRec SyscallRecord
@@ -189,13 +192,20 @@ func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
 //
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
-	var ts uint64
+	var ts, stack uint64
 	if parent != nil {
 		if ts = k.kmemCacheAlloc("task_struct", mm.GFPKernel); ts == 0 {
 			return nil
 		}
+		// alloc_thread_stack_node with VMAP_STACK: THREAD_SIZE from the
+		// vmalloc area, a guard page after it.
+		var err error
+		if stack, err = k.Vmalloc(threadSizeKB<<10, "kernel_clone+0x0/0x0"); err != nil {
+			k.kmemCacheFree("task_struct", ts)
+			return nil
+		}
 	}
-	t := &Task{taskStruct: ts,
+	t := &Task{taskStruct: ts, stack: stack,
 		PID: k.nextPID, Comm: truncComm(comm), Flags: flags, Parent: parent,
 		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
 	}

@@ -484,3 +484,49 @@ it refuses while objects remain, as Linux warns. The kernel's own caches
 		return nil
 	},
 }
+
+var vmallocCmd = &Command{
+	Names:   []string{"vmalloc"},
+	Group:   "Kernel",
+	Usage:   "vmalloc SIZE",
+	Summary: "Allocate virtually contiguous kernel memory from the prompt (cat /proc/vmallocinfo to see it).",
+	Help: `
+vmalloc takes SIZE rounded up to pages, one page at a time from the buddy
+allocator (any zone, HighMem included: the pages need not be contiguous),
+and maps them at the lowest free address of the vmalloc area, followed by
+an unmapped guard page. Kernel stacks come from here too (16 KiB each,
+VMAP_STACK). vfree ADDR gives it back.`,
+	SeeAlso: []string{"vfree", "kmalloc", "meminfo", "cat"},
+	MinArgs: 1, MaxArgs: 1,
+	Run: func(s *Session, inv *Invocation) error {
+		size, err := strconv.Atoi(inv.Args[0].Text)
+		if err != nil {
+			return usagef("vmalloc: SIZE %q: want a number of bytes", inv.Args[0].Text)
+		}
+		addr, err := s.K.Vmalloc(size, "vmalloc_test+0x0/0x0")
+		if err != nil {
+			return usagef("%v", err)
+		}
+		fmt.Fprintf(inv.Out, "0x%x (%d pages)\n", addr, (size+4095)/4096)
+		return nil
+	},
+}
+
+var vfreeCmd = &Command{
+	Names:   []string{"vfree"},
+	Group:   "Kernel",
+	Usage:   "vfree ADDR",
+	Summary: "Free a vmalloc area from the prompt.",
+	SeeAlso: []string{"vmalloc"},
+	MinArgs: 1, MaxArgs: 1,
+	Run: func(s *Session, inv *Invocation) error {
+		addr, err := strconv.ParseUint(inv.Args[0].Text, 0, 64)
+		if err != nil {
+			return usagef("vfree: ADDR %q: want an address", inv.Args[0].Text)
+		}
+		if err := s.K.Vfree(addr); err != nil {
+			return usagef("%v", err)
+		}
+		return nil
+	},
+}
