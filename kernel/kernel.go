@@ -253,6 +253,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	k.con = consoledrv.NewDriver(cfg.LogBufLen, level, k.clockNs)
 	k.consoleSem = k.newSemaphore("console_sem", 1)
 	k.slabInit()
+	k.faultInit()
 	k.idle = k.newTask("swapper/0", nil, pfIdle|pfKthread, k.startKernel)
 	k.idle.PID, k.idle.TGID = 0, 0
 	k.nextPID = 1

@@ -230,3 +230,74 @@ func TestVmallocAreasAndKernelStacks(t *testing.T) {
 		t.Fatalf("the reaped task's stack must be freed: %d areas", len(k.vmAreas))
 	}
 }
+
+func TestFaultInjectionIsDeterministic(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	// Default ignore-gfp-wait=Y: GFP_KERNEL is spared even at 100%.
+	k.SetFault("failslab", "probability", "100")
+	k.SetFault("failslab", "times", "-1")
+	if _, err := k.Kmalloc(64, mm.GFPKernel); err != nil {
+		t.Fatalf("GFP_KERNEL failed with ignore-gfp-wait=Y: %v", err)
+	}
+	if _, err := k.Kmalloc(64, mm.GFPAtomic); err == nil {
+		t.Fatal("GFP_ATOMIC must fail at probability 100")
+	}
+	// Half the calls, seeded: the same seed fails the same calls.
+	pattern := func() string {
+		k.SetFault("failslab", "ignore-gfp-wait", "N")
+		k.SetFault("failslab", "probability", "50")
+		k.SetFault("failslab", "seed", "42")
+		var b strings.Builder
+		for i := 0; i < 40; i++ {
+			a, err := k.Kmalloc(64, mm.GFPKernel)
+			if err != nil {
+				b.WriteByte('x')
+				continue
+			}
+			b.WriteByte('.')
+			k.Kfree(a)
+		}
+		return b.String()
+	}
+	p1, p2 := pattern(), pattern()
+	if p1 != p2 || !strings.Contains(p1, "x") || !strings.Contains(p1, ".") {
+		t.Fatalf("seeded patterns %q and %q", p1, p2)
+	}
+	// times=2: two failures, then allocations succeed again.
+	k.SetFault("failslab", "probability", "100")
+	k.SetFault("failslab", "times", "2")
+	var got []bool
+	for i := 0; i < 4; i++ {
+		_, err := k.Kmalloc(64, mm.GFPKernel)
+		got = append(got, err != nil)
+	}
+	if sprintf("%v", got) != "[true true false false]" {
+		t.Fatalf("times=2: failures %v", got)
+	}
+	said := 0
+	for _, r := range k.Dmesg() {
+		said += strings.Count(r.Text, "FAULT_INJECTION: forcing a failure.")
+	}
+	if said == 0 {
+		t.Fatal("verbose injectors must say FAULT_INJECTION: forcing a failure.")
+	}
+	// fork fails with ENOMEM when its task_struct cannot be allocated.
+	k.SetFault("failslab", "times", "1")
+	if _, err := k.Spawn("cpu-hog", SpawnOptions{}); err == nil || !strings.Contains(err.Error(), "Cannot allocate memory") {
+		t.Fatalf("spawn under failslab: %v", err)
+	}
+	// fail_page_alloc spares order 0 (min-order 1).
+	k.SetFault("fail_page_alloc", "probability", "100")
+	k.SetFault("fail_page_alloc", "ignore-gfp-wait", "N")
+	if _, err := k.pm.AllocPages(mm.GFPKernel, 0); err != nil {
+		t.Fatal("order 0 is below min-order")
+	}
+	if _, err := k.pm.AllocPages(mm.GFPKernel, 1); err == nil {
+		t.Fatal("order 1 must fail")
+	}
+	for _, bad := range [][3]string{{"nope", "times", "1"}, {"failslab", "min-order", "1"}, {"failslab", "probability", "101"}, {"failslab", "bogus", "1"}} {
+		if err := k.SetFault(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -135,6 +135,8 @@ type PhysMem struct {
 	alloc  func(n int) []byte
 	// BackedBytes is how much host memory the frames use so far.
 	BackedBytes int64
+	// FailPageAlloc is the fail_page_alloc fault injector.
+	FailPageAlloc *FaultAttr
 }
 
 // chunkPages is how many frames one host allocation backs: one MAX_ORDER
@@ -163,7 +165,7 @@ func NewPhysMem(ram, lowmem int64, alloc func(n int) []byte) (*PhysMem, error) {
 		return nil, fmt.Errorf("mm: lowmem limit of %d bytes: want a multiple of 4 KiB above 16 MiB", lowmem)
 	}
 	n := int(ram / PageSize)
-	pm := &PhysMem{Pages: make([]Page, n), alloc: alloc}
+	pm := &PhysMem{Pages: make([]Page, n), alloc: alloc, FailPageAlloc: newFaultAttr("fail_page_alloc", 1)}
 	bounds := []int{0, int(DMALimit / PageSize), int(lowmem / PageSize), n}
 	for z := ZoneDMA; z < NrZones; z++ {
 		start, end := min(bounds[z], n), min(bounds[z+1], n)
@@ -293,6 +295,10 @@ func (pm *PhysMem) zonelist(gfp GFP) []*Zone {
 func (pm *PhysMem) AllocPages(gfp GFP, order int) (int, error) {
 	if order < 0 || order > MaxOrder {
 		return 0, fmt.Errorf("mm: order %d: want 0-%d", order, MaxOrder)
+	}
+	if f := pm.FailPageAlloc; order >= f.MinOrder && !(f.IgnoreGFPHighmem && gfp&GFPHighMem != 0) &&
+		!(f.IgnoreGFPWait && gfp&GFPDirectReclaim != 0) && f.shouldFail(1<<order) {
+		return 0, ErrNoMem // should_fail_alloc_page
 	}
 	zones := pm.zonelist(gfp)
 	classzone := zones[0].Type // the highest zone the flags allow

@@ -107,6 +107,7 @@ type Cache struct {
 	partial []*Slab
 	full    []*Slab
 	pm      *PhysMem
+	slabs   *Slabs
 	// Counters (SLUB's stats): allocations, frees, slabs made and freed.
 	Allocs, Frees, SlabsMade, SlabsFreed uint64
 }
@@ -134,10 +135,14 @@ type Slabs struct {
 	pm     *PhysMem
 	nrCPUs int
 	caches []*Cache
+	// Failslab is the failslab fault injector.
+	Failslab *FaultAttr
 }
 
 // NewSlabs returns an allocator over pm for a machine of nrCPUs CPUs.
-func NewSlabs(pm *PhysMem, nrCPUs int) *Slabs { return &Slabs{pm: pm, nrCPUs: nrCPUs} }
+func NewSlabs(pm *PhysMem, nrCPUs int) *Slabs {
+	return &Slabs{pm: pm, nrCPUs: nrCPUs, Failslab: newFaultAttr("failslab", 1)}
+}
 
 // Caches lists the caches, newest first.
 func (sl *Slabs) Caches() []*Cache { return append([]*Cache(nil), sl.caches...) }
@@ -184,7 +189,7 @@ func (sl *Slabs) Create(name string, size, align int, flags uint32, ctor func([]
 	s = (s + a - 1) &^ (a - 1)
 	order, objs := SlabOrder(s, sl.nrCPUs)
 	c := &Cache{Name: name, ObjectSize: size, Size: s, Align: a, Flags: flags, Ctor: ctor,
-		Order: order, ObjPerSlab: objs, pm: sl.pm, MinPartial: min(max((bits.Len(uint(s))-1)/2, 5), 10)}
+		Order: order, ObjPerSlab: objs, pm: sl.pm, slabs: sl, MinPartial: min(max((bits.Len(uint(s))-1)/2, 5), 10)}
 	sl.caches = append([]*Cache{c}, sl.caches...)
 	return c, nil
 }
@@ -209,6 +214,11 @@ func (sl *Slabs) Destroy(c *Cache) error {
 // partial slab, else from a new slab of pages from the buddy allocator.
 // It returns the object's kernel address.
 func (c *Cache) Alloc(gfp GFP) (uint64, error) {
+	// should_failslab: never for the cache of caches, nor for allocations
+	// that may sleep while ignore-gfp-wait is set.
+	if f := c.slabs.Failslab; c.Name != "kmem_cache" && !(f.IgnoreGFPWait && gfp&GFPDirectReclaim != 0) && f.shouldFail(c.ObjectSize) {
+		return 0, ErrNoMem
+	}
 	s := c.cpuSlab
 	if s == nil || len(s.Freelist) == 0 {
 		if s != nil {

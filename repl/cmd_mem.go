@@ -530,3 +530,65 @@ var vfreeCmd = &Command{
 		return nil
 	},
 }
+
+var faultCmd = &Command{
+	Names:   []string{"fault"},
+	Group:   "Kernel",
+	Usage:   "fault [--json] [failslab|fail_page_alloc KEY=VALUE...]",
+	Summary: "Show or set the fault injectors (failslab, fail_page_alloc) to make allocations fail.",
+	Help: `
+Linux's fault-injection framework, as its debugfs files set it:
+probability (percent; 0 turns it off), interval (every Nth eligible
+call), times (failures left; -1 unlimited), space (bytes or pages let
+through first), verbose (0 quiet, else FAULT_INJECTION lines in dmesg),
+ignore-gfp-wait (Y by default: allocations that may sleep, GFP_KERNEL,
+are spared, so set it to N to fail them), and for fail_page_alloc
+ignore-gfp-highmem and min-order (1: order-0 pages are spared). seed=N
+restarts the random sequence: the same seed fails the same calls.
+
+  fault failslab probability=100 times=1 ignore-gfp-wait=N
+  spawn cpu-hog        # fork fails: no memory for its task_struct`,
+	SeeAlso: []string{"kmalloc", "spawn", "meminfo"},
+	MaxArgs: -1,
+	Flags:   jsonFlag,
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 0 {
+			return []string{"fail_page_alloc", "failslab"}
+		}
+		return []string{"probability=", "interval=", "times=", "space=", "verbose=", "ignore-gfp-wait=", "seed="}
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		if len(inv.Args) == 1 {
+			return usagef("fault %s: KEY=VALUE required (probability=, interval=, times=, ...)", inv.Args[0].Text)
+		}
+		if len(inv.Args) > 1 {
+			name := inv.Args[0].Text
+			for _, a := range inv.Args[1:] {
+				key, value, ok := strings.Cut(a.Text, "=")
+				if !ok {
+					return usagef("fault: %q: want KEY=VALUE", a.Text)
+				}
+				if err := s.K.SetFault(name, key, value); err != nil {
+					return usagef("fault: %v", err)
+				}
+			}
+		}
+		faults := s.K.Faults()
+		if inv.wantJSON() {
+			return printJSON(inv.Out, faults)
+		}
+		for _, f := range faults {
+			var keys []string
+			for k := range f.Settings {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, k+"="+f.Settings[k])
+			}
+			fmt.Fprintf(inv.Out, "%-16s %s (%d failures so far)\n", f.Name, strings.Join(parts, " "), f.Failures)
+		}
+		return nil
+	},
+}
