@@ -69,8 +69,19 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	if flags&(cloneParent|cloneThread) != 0 && p.Parent != nil {
 		parent = p.Parent
 	}
+	// copy_mm before the task exists, so that running out of memory
+	// leaves nothing to undo.
+	var newMM *mm.AddrSpace
+	if flags&cloneVM == 0 {
+		if newMM = k.dupMM(p.MM); newMM == nil {
+			return nil, abi.ENOMEM
+		}
+	}
 	c := k.newTask(p.Comm, parent, 0, nil)
 	if c == nil {
+		if newMM != nil {
+			k.mmput(newMM)
+		}
 		return nil, abi.ENOMEM
 	}
 	c.fn = func(c *Task) { k.userMain(c, body, thread) }
@@ -84,7 +95,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		c.MM = p.MM
 		k.mmget(c.MM)
 	} else {
-		c.MM = k.dupMM(p.MM)
+		c.MM = newMM
 	}
 	c.ActiveMM, c.scratch = c.MM, p.scratch
 	if flags&cloneFiles != 0 && p.Files != nil {

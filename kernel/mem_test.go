@@ -301,3 +301,25 @@ func TestFaultInjectionIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// User memory is paged in on demand: the REPL's string arguments, written
+// to init's stack, fault in one page, which /proc shows as init's RSS.
+func TestUserPagesComeOnDemand(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	free := k.pm.TotalFree()
+	before := readProc(t, k, "/proc/1/status")
+	if !strings.Contains(before, "VmRSS:\t       0 kB\n") {
+		t.Fatalf("init before touching its stack:\n%s", before)
+	}
+	if _, err := k.PushUserData(1, []byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	after := readProc(t, k, "/proc/1/status")
+	if !strings.Contains(after, "VmRSS:\t       4 kB\n") || !strings.Contains(after, "VmHWM:\t       4 kB\n") || k.pm.TotalFree() != free-1 {
+		t.Fatalf("after one write to the stack (%d pages taken):\n%s", free-k.pm.TotalFree(), after)
+	}
+	_, f := statFields(t, readProc(t, k, "/proc/1/stat"))
+	if field(t, f, 10) != 1 || field(t, f, 24) != 1 {
+		t.Fatalf("minflt %d rss %d", field(t, f, 10), field(t, f, 24))
+	}
+}

@@ -143,18 +143,18 @@ func (k *Kernel) procPidStat(t *Task) string {
 	if len(group) < 2 && t.State != TaskRunning {
 		wchan = 1 // whether /proc/<pid>/wchan has something to say
 	}
-	var vsize, rss, startStack uint64
+	var vsize, rss, startStack, minflt uint64
 	rsslim := rlimInfinity
 	as := userMM(t)
 	if as != nil {
 		c := countMM(as)
-		vsize, rss, startStack = c.total*mm.PageSize, c.total, stackTop
+		vsize, rss, startStack, minflt = c.total*mm.PageSize, uint64(as.RSS), stackTop, as.Minflt
 	}
 	var b strings.Builder
 	f := func(format string, args ...any) { b.WriteString(sprintf(format, args...)) }
 	f("%d (%s) %s", t.PID, procTaskName(t, false), t.State.Letter())
 	f(" %d %d %d %d %d", ppid(t), t.PGID, 0, 0, -1) // ppid pgrp session tty_nr tpgid
-	f(" %d %d %d %d %d", t.Flags, 0, 0, 0, 0)       // flags minflt cminflt majflt cmajflt
+	f(" %d %d %d %d %d", t.Flags, minflt, 0, 0, 0)  // flags minflt cminflt majflt cmajflt
 	f(" %d %d %d %d", nsToClockT(utime), nsToClockT(stime), nsToClockT(cutime), nsToClockT(cstime))
 	f(" %d %d %d %d", t.se.Prio-100, t.se.Nice(), len(group), 0)   // priority nice num_threads itrealvalue
 	f(" %d %d %d %d", nsToClockT(t.StartTime), vsize, rss, rsslim) // starttime vsize rss rsslim
@@ -219,8 +219,8 @@ func (k *Kernel) procPidStatus(t *Task) string {
 		kb := func(pages uint64) uint64 { return pages * mm.PageSize >> 10 }
 		f("VmPeak:\t%8d kB\nVmSize:\t%8d kB\n", kb(m.total), kb(m.total))
 		f("VmLck:\t%8d kB\nVmPin:\t%8d kB\n", 0, 0)
-		f("VmHWM:\t%8d kB\nVmRSS:\t%8d kB\n", kb(m.total), kb(m.total))
-		f("RssAnon:\t%8d kB\nRssFile:\t%8d kB\nRssShmem:\t%8d kB\n", kb(m.total), 0, 0)
+		f("VmHWM:\t%8d kB\nVmRSS:\t%8d kB\n", kb(uint64(as.HiwaterRSS)), kb(uint64(as.RSS)))
+		f("RssAnon:\t%8d kB\nRssFile:\t%8d kB\nRssShmem:\t%8d kB\n", kb(uint64(as.RSS)), 0, 0)
 		f("VmData:\t%8d kB\nVmStk:\t%8d kB\n", kb(m.data), kb(m.stack))
 		f("VmExe:\t%8d kB\nVmLib:\t%8d kB\n", 0, kb(m.exec)) // no text segment: exec areas count as libraries
 		f("VmPTE:\t%8d kB\nVmSwap:\t%8d kB\n", 0, 0)         // kplay has no page tables and no swap

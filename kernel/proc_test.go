@@ -67,8 +67,8 @@ func TestProcPidStatOfCPUHogAndKernelThread(t *testing.T) {
 		1: int64(hog), 4: 1, 5: int64(hog), 6: 0, 7: 0, 8: -1, // pid ppid pgrp session tty_nr tpgid
 		10: 0, 12: 0, 16: 0, 17: 0, // no faults, no children waited for
 		18: 25, 19: 5, 20: 1, 21: 0, // priority (prio - 100), nice, num_threads, itrealvalue
-		22: 200,               // started 2 s after boot, in USER_HZ ticks
-		23: 128 << 10, 24: 32, // vsize (the 128 KiB stack), rss in pages
+		22: 200,              // started 2 s after boot, in USER_HZ ticks
+		23: 128 << 10, 24: 0, // vsize (the 128 KiB stack); rss 0: a hog touches no page (demand paging)
 		35: 0, 38: abi.SIGCHLD, 39: 0, 40: 0, 41: 0, 52: 0, // wchan exit_signal processor rt_priority policy exit_code
 	}
 	if comm != "cpu-hog" || f[2] != "R" {

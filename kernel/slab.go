@@ -266,9 +266,13 @@ func (k *Kernel) mmAccount(as *mm.AddrSpace) {
 	k.mms[as] = o
 }
 
-// dupMM copies an address space for fork (dup_mm).
+// dupMM copies an address space for fork (dup_mm); nil when there is no
+// memory for its pages.
 func (k *Kernel) dupMM(as *mm.AddrSpace) *mm.AddrSpace {
-	n := as.Dup()
+	n, err := as.Dup()
+	if err != nil {
+		return nil
+	}
 	k.mmAccount(n)
 	return n
 }
@@ -295,6 +299,7 @@ func (k *Kernel) mmput(as *mm.AddrSpace) {
 	}
 	k.kmemCacheFree("mm_struct", o.mmStruct)
 	delete(k.mms, as)
+	as.Release() // exit_mmap: the pages go back
 }
 
 // KernelCall runs fn in a kernel thread named comm, as a test module's

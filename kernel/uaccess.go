@@ -32,7 +32,9 @@ func (k *Kernel) copyToUser(t *Task, dst uint64, src []byte) abi.Errno {
 }
 
 func faultErrno(err error) abi.Errno {
-	if errors.Is(err, mm.ErrFault) {
+	// A bad address, and a fault in kernel mode that found no page
+	// (VM_FAULT_OOM: the fixup returns -EFAULT), both fail the call.
+	if errors.Is(err, mm.ErrFault) || errors.Is(err, mm.ErrNoPage) {
 		return abi.EFAULT
 	}
 	return abi.EINVAL
@@ -47,7 +49,7 @@ const (
 
 // setupUserMM gives t an address space with a stack, as execve would.
 func (k *Kernel) setupUserMM(t *Task) {
-	as := mm.NewAddrSpace(k.host.MemAlloc)
+	as := mm.NewAddrSpace(k.pm)
 	if _, err := as.Map(stackTop-stackSize, stackSize, mm.VMRead|mm.VMWrite, "[stack]"); err != nil {
 		k.panic("setup_arg_pages: " + err.Error())
 	}

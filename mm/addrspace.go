@@ -25,24 +25,36 @@ type VMA struct {
 	Start, End uint64 // [Start, End), page aligned
 	Flags      int
 	Name       string // "[stack]", "[heap]", or empty
-
-	data []byte
 }
 
-// AddrSpace is a user address space (struct mm_struct).
+// zeroPage marks a page table entry that maps the shared zero page: a
+// read fault on anonymous memory maps it, and only a write allocates.
+const zeroPage = -1
+
+// AddrSpace is a user address space (struct mm_struct): its areas, and a
+// page table from virtual page numbers to page frames. Pages are
+// allocated on first touch (demand paging).
 type AddrSpace struct {
-	vmas  []*VMA // sorted by Start, never overlapping
-	alloc func(n int) []byte
+	vmas []*VMA // sorted by Start, never overlapping
+	pm   *PhysMem
+	pte  map[uint64]int // vpn → pfn, or zeroPage
+	// Minflt counts the page faults served without I/O (min_flt); RSS is
+	// the resident anonymous pages (MM_ANONPAGES), HiwaterRSS its peak.
+	Minflt          uint64
+	RSS, HiwaterRSS int
 }
 
-// NewAddrSpace returns an empty address space whose areas are backed by
-// memory from alloc (the host's mem_alloc).
-func NewAddrSpace(alloc func(n int) []byte) *AddrSpace {
-	return &AddrSpace{alloc: alloc}
+// ErrNoPage is a fault that found no free page: the kernel's way out is
+// the OOM killer (VM_FAULT_OOM).
+var ErrNoPage = errors.New("out of memory in a page fault")
+
+// NewAddrSpace returns an empty address space whose pages come from pm.
+func NewAddrSpace(pm *PhysMem) *AddrSpace {
+	return &AddrSpace{pm: pm, pte: map[uint64]int{}}
 }
 
 // Map creates an area of length bytes at start (both page aligned), like
-// mmap with MAP_FIXED_NOREPLACE.
+// mmap with MAP_FIXED_NOREPLACE. No page is allocated until touched.
 func (as *AddrSpace) Map(start, length uint64, flags int, name string) (*VMA, error) {
 	end := start + length
 	switch {
@@ -56,7 +68,7 @@ func (as *AddrSpace) Map(start, length uint64, flags int, name string) (*VMA, er
 			return nil, fmt.Errorf("map %#x+%#x: overlaps %#x-%#x", start, length, v.Start, v.End)
 		}
 	}
-	v := &VMA{Start: start, End: end, Flags: flags, Name: name, data: as.alloc(int(length))}
+	v := &VMA{Start: start, End: end, Flags: flags, Name: name}
 	as.vmas = append(as.vmas, v)
 	sort.Slice(as.vmas, func(i, j int) bool { return as.vmas[i].Start < as.vmas[j].Start })
 	return v, nil
@@ -74,9 +86,54 @@ func (as *AddrSpace) Find(addr uint64) *VMA {
 // VMAs returns the areas in address order.
 func (as *AddrSpace) VMAs() []*VMA { return append([]*VMA(nil), as.vmas...) }
 
-// access walks [addr, addr+n) area by area, calling fn on each piece of
-// backing memory, and fails with ErrFault at the first byte that is not
-// mapped with perm. It returns the number of bytes fn was given.
+// Resident reports how many pages of [start, end) are present (mincore).
+func (as *AddrSpace) Resident(start, end uint64) int {
+	n := 0
+	for a := start &^ (PageSize - 1); a < end; a += PageSize {
+		if pfn, ok := as.pte[a/PageSize]; ok && pfn != zeroPage {
+			n++
+		}
+	}
+	return n
+}
+
+// PFN returns the frame behind user address addr, if one is present.
+func (as *AddrSpace) PFN(addr uint64) (int, bool) {
+	pfn, ok := as.pte[addr/PageSize]
+	return pfn, ok && pfn != zeroPage
+}
+
+// fault is handle_mm_fault for anonymous memory: a read maps the zero
+// page, a write (or a write to the zero page) allocates a zeroed page
+// (GFP_HIGHUSER: user pages may live in HighMem). Each counts as a minor
+// fault.
+func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
+	pfn, ok := as.pte[vpn]
+	if ok && (pfn != zeroPage || !write) {
+		return pfn, nil
+	}
+	as.Minflt++
+	if !write {
+		as.pte[vpn] = zeroPage
+		return zeroPage, nil
+	}
+	pfn, err := as.pm.AllocPages(GFPHighUser|GFPZero, 0)
+	if err != nil {
+		as.Minflt--
+		return 0, ErrNoPage
+	}
+	as.pte[vpn] = pfn
+	as.RSS++
+	as.HiwaterRSS = max(as.HiwaterRSS, as.RSS)
+	return pfn, nil
+}
+
+var zeros [PageSize]byte
+
+// access walks [addr, addr+n) page by page, faulting pages in, calling fn
+// on each piece of memory, and fails with ErrFault at the first byte that
+// is not mapped with perm (or ErrNoPage when a fault finds no memory). It
+// returns the number of bytes fn was given.
 func (as *AddrSpace) access(addr uint64, n int, perm int, fn func(b []byte)) (int, error) {
 	if n < 0 {
 		return 0, ErrFault
@@ -91,9 +148,17 @@ func (as *AddrSpace) access(addr uint64, n int, perm int, fn func(b []byte)) (in
 		if v == nil || v.Flags&perm != perm {
 			return done, ErrFault
 		}
-		off := a - v.Start
-		k := int(min(uint64(n-done), v.End-a))
-		fn(v.data[off : off+uint64(k)])
+		pfn, err := as.fault(a/PageSize, perm&VMWrite != 0)
+		if err != nil {
+			return done, err
+		}
+		off := a % PageSize
+		k := int(min(uint64(n-done), PageSize-off))
+		if pfn == zeroPage {
+			fn(zeros[off : off+uint64(k)])
+		} else {
+			fn(as.pm.Frame(pfn)[off : off+uint64(k)])
+		}
 		done += k
 	}
 	return done, nil
@@ -130,16 +195,52 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 	return string(out), false, nil
 }
 
-// Dup copies the address space for fork (dup_mmap): every area and its
-// contents. The copy is eager; copy-on-write comes with the page
-// allocator.
-func (as *AddrSpace) Dup() *AddrSpace {
-	c := &AddrSpace{alloc: as.alloc}
+// Dup copies the address space for fork (dup_mmap): every area, and a new
+// page with the same contents for every present page (eagerly: kplay has
+// no copy-on-write yet). With no memory it gives back what it took and
+// fails with ErrNoMem.
+func (as *AddrSpace) Dup() (*AddrSpace, error) {
+	c := NewAddrSpace(as.pm)
 	for _, v := range as.vmas {
 		nv := *v
-		nv.data = as.alloc(len(v.data))
-		copy(nv.data, v.data)
 		c.vmas = append(c.vmas, &nv)
 	}
-	return c
+	vpns := make([]uint64, 0, len(as.pte))
+	for vpn := range as.pte {
+		vpns = append(vpns, vpn)
+	}
+	sort.Slice(vpns, func(i, j int) bool { return vpns[i] < vpns[j] })
+	for _, vpn := range vpns {
+		pfn := as.pte[vpn]
+		if pfn == zeroPage {
+			c.pte[vpn] = zeroPage
+			continue
+		}
+		npfn, err := as.pm.AllocPages(GFPHighUser, 0)
+		if err != nil {
+			c.Release()
+			return nil, ErrNoMem
+		}
+		copy(as.pm.Frame(npfn), as.pm.Frame(pfn))
+		c.pte[vpn] = npfn
+		c.RSS++
+	}
+	c.HiwaterRSS = c.RSS
+	return c, nil
+}
+
+// Release frees every page of the address space (exit_mmap).
+func (as *AddrSpace) Release() {
+	vpns := make([]uint64, 0, len(as.pte))
+	for vpn := range as.pte {
+		vpns = append(vpns, vpn)
+	}
+	sort.Slice(vpns, func(i, j int) bool { return vpns[i] < vpns[j] })
+	for _, vpn := range vpns {
+		if pfn := as.pte[vpn]; pfn != zeroPage {
+			as.pm.FreePages(pfn, 0)
+		}
+		delete(as.pte, vpn)
+	}
+	as.RSS = 0
 }

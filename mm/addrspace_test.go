@@ -7,7 +7,7 @@ import (
 )
 
 func newAS(t *testing.T) *AddrSpace {
-	as := NewAddrSpace(func(n int) []byte { return make([]byte, n) })
+	as := NewAddrSpace(newPM(t, 16<<20, DefaultLowmemLimit))
 	if _, err := as.Map(0x10000, 2*PageSize, VMRead|VMWrite, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,10 @@ func TestDupCopiesContentsIndependently(t *testing.T) {
 	if _, err := as.CopyToUser(0x10000, []byte("parent")); err != nil {
 		t.Fatal(err)
 	}
-	c := as.Dup()
+	c, err := as.Dup()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.CopyToUser(0x10000, []byte("child!")); err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +107,47 @@ func TestDupCopiesContentsIndependently(t *testing.T) {
 	c.CopyFromUser(b, 0x10000)
 	if string(b) != "child!" || len(c.VMAs()) != len(as.VMAs()) {
 		t.Fatalf("child %q, %d areas", b, len(c.VMAs()))
+	}
+}
+
+// Pages are allocated on first write; a read maps the zero page; each is a
+// minor fault; Release gives every page back.
+func TestDemandPaging(t *testing.T) {
+	pm := newPM(t, 16<<20, DefaultLowmemLimit)
+	as := NewAddrSpace(pm)
+	as.Map(0x400000, 64*PageSize, VMRead|VMWrite, "[heap]")
+	free := pm.TotalFree()
+	buf := make([]byte, 10)
+	if _, err := as.CopyFromUser(buf, 0x400000+5*PageSize); err != nil || as.RSS != 0 || as.Minflt != 1 || pm.TotalFree() != free {
+		t.Fatalf("a read: rss %d minflt %d, %d pages taken", as.RSS, as.Minflt, free-pm.TotalFree())
+	}
+	if _, err := as.CopyToUser(0x400000+5*PageSize+4000, make([]byte, 200)); err != nil { // crosses into page 6
+		t.Fatal(err)
+	}
+	if as.RSS != 2 || as.Minflt != 3 || pm.TotalFree() != free-2 || as.Resident(0x400000, 0x400000+64*PageSize) != 2 {
+		t.Fatalf("after a write across two pages: rss %d minflt %d", as.RSS, as.Minflt)
+	}
+	c, _ := as.Dup()
+	if c.RSS != 2 || pm.TotalFree() != free-4 {
+		t.Fatalf("fork copies the present pages: child rss %d", c.RSS)
+	}
+	as.Release()
+	c.Release()
+	if pm.TotalFree() != free {
+		t.Fatalf("%d pages not given back", free-pm.TotalFree())
+	}
+	// No memory: the fault fails with ErrNoPage, not a crash.
+	for {
+		if _, err := pm.AllocPages(GFPHighUser, 0); err != nil {
+			break
+		}
+	}
+	for {
+		if _, err := pm.AllocPages(GFPAtomic, 0); err != nil {
+			break
+		}
+	}
+	if _, err := as.CopyToUser(0x400000, []byte{1}); !errors.Is(err, ErrNoPage) {
+		t.Fatalf("a fault with no memory: %v", err)
 	}
 }

@@ -14,7 +14,8 @@
 // Physical memory (page_alloc.go) is Linux's: a struct page per frame,
 // zones (DMA, Normal, HighMem), and the buddy allocator with its
 // watermarks; frames are host memory allocated on first touch. The slab
-// allocator (slab.go) is SLUB's model on top of it. VMAs are still backed
-// by one host block each; backing them with pages and demand paging is
-// the memory issue's next step.
+// allocator (slab.go) is SLUB's model on top of it. A user address space
+// maps its pages through a page table and gets them on first touch
+// (demand paging): a read maps the zero page, a write allocates, and each
+// is a minor fault.
 package mm
