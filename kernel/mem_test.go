@@ -323,3 +323,17 @@ func TestUserPagesComeOnDemand(t *testing.T) {
 		t.Fatalf("minflt %d rss %d", field(t, f, 10), field(t, f, 24))
 	}
 }
+
+func TestProcMapsAndStatm(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	k.PushUserData(1, []byte("x"))
+	if got := readProc(t, k, "/proc/1/maps"); got != "7ffffffdf000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n" {
+		t.Fatalf("maps %q", got)
+	}
+	if got := readProc(t, k, "/proc/1/statm"); got != "32 1 0 0 0 32 0\n" {
+		t.Fatalf("statm %q", got)
+	}
+	if got, err := k.ReadProc("/proc/2/maps"); err != nil || got != "" {
+		t.Fatalf("a kernel thread's maps: %q", got)
+	}
+}

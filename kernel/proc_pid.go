@@ -21,6 +21,8 @@ import (
 // pidFiles are the files of /proc/<pid>/ kplay generates.
 var pidFiles = map[string]func(k *Kernel, t *Task) string{
 	"comm":      (*Kernel).procPidComm,
+	"maps":      (*Kernel).procPidMaps,
+	"statm":     (*Kernel).procPidStatm,
 	"sched":     (*Kernel).procPidSched,
 	"schedstat": (*Kernel).procPidSchedstat,
 	"stat":      (*Kernel).procPidStat,
@@ -288,4 +290,41 @@ func (k *Kernel) procPidSched(t *Task) string {
 // the CPU, time waiting for it (both ns), and times picked to run.
 func (k *Kernel) procPidSchedstat(t *Task) string {
 	return sprintf("%d %d %d\n", t.se.SumExecRuntime, t.se.RunDelay, t.se.Pcount)
+}
+
+// procPidMaps is /proc/<pid>/maps (fs/proc/task_mmu.c, show_map_vma): one
+// line per VMA, "start-end perms offset dev inode", then the name padded
+// to column 73. kplay's areas are anonymous and private.
+func (k *Kernel) procPidMaps(t *Task) string {
+	as := userMM(t)
+	if as == nil {
+		return "" // a kernel thread has no mm: the file is empty
+	}
+	var b strings.Builder
+	for _, v := range as.VMAs() {
+		perm := []byte("---p")
+		for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {
+			if v.Flags&f != 0 {
+				perm[i] = "rwx"[i]
+			}
+		}
+		line := sprintf("%08x-%08x %s %08x %02x:%02x %d ", v.Start, v.End, perm, 0, 0, 0, 0)
+		if v.Name != "" {
+			line = sprintf("%-72s %s", strings.TrimSuffix(line, " "), v.Name)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// procPidStatm is /proc/<pid>/statm (proc_pid_statm), in pages: size,
+// resident, shared, text, lib (always 0), data (data and stack areas),
+// dt (always 0).
+func (k *Kernel) procPidStatm(t *Task) string {
+	as := userMM(t)
+	if as == nil {
+		return "0 0 0 0 0 0 0\n"
+	}
+	c := countMM(as)
+	return sprintf("%d %d %d %d %d %d %d\n", c.total, as.RSS, 0, 0, 0, c.data+c.stack, 0)
 }

@@ -175,7 +175,7 @@ func TestCompletion(t *testing.T) {
 		"lkdtm ":                 "BUG EXCEPTION PANIC WARNING",
 		"nosuchcommand x":        "",
 		"cat /proc/l":            "/proc/loadavg",
-		"cat /proc/2/s":          "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/status",
+		"cat /proc/2/s":          "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/statm /proc/2/status",
 		"cat /proc/0":            "",
 	}
 	for line, want := range cases {
