@@ -22,9 +22,11 @@ type SyscallRecord struct {
 	RetNote  string    `json:"ret_note,omitempty"` // strace's decoding of the value: "(SCHED_FIFO)"
 	NoReturn bool      `json:"no_return,omitempty"`
 	// Entering: the call has not run yet (a breakpoint at its entry).
-	Entering bool    `json:"entering,omitempty"`
-	Path     Path    `json:"path"`
-	Task     TaskRef `json:"task"`
+	Entering bool `json:"entering,omitempty"`
+	// RetHex: the return value is an address (strace prints it in hex).
+	RetHex bool    `json:"-"`
+	Path   Path    `json:"path"`
+	Task   TaskRef `json:"task"`
 }
 
 // displayName is the call's name, or strace's name for an unknown number.
@@ -41,6 +43,9 @@ func (r *SyscallRecord) String() string {
 	ret := "?"
 	if !r.NoReturn {
 		ret = abi.FormatReturn(r.Ret)
+		if r.RetHex && r.Errno() == 0 {
+			ret = fmt.Sprintf("%#x", uint64(r.Ret))
+		}
 		if r.RetNote != "" && r.Ret >= 0 {
 			ret += " " + r.RetNote
 		}
@@ -96,6 +101,15 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = straceSignal(int(int32(a)))
 		case argWaitOptions:
 			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames)
+		case argProt:
+			r.ArgText[i] = straceProt(uint64(uint32(a)))
+		case argMapFlags:
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), mapFlagNames)
+		case argHex:
+			r.ArgText[i] = "0" // C's %#lx prints zero without 0x
+			if a != 0 {
+				r.ArgText[i] = fmt.Sprintf("%#x", a)
+			}
 		case argPrioWhich:
 			r.ArgText[i] = straceEnum(int(int32(a)), []string{"PRIO_PROCESS", "PRIO_PGRP", "PRIO_USER"}, "PRIO_???")
 		case argSchedPolicy:
@@ -132,6 +146,7 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 	if def.retPolicy && r.Ret >= 0 {
 		r.RetNote = "(" + stracePolicy(int(r.Ret)) + ")"
 	}
+	r.RetHex = def.retAddr
 	for i, kind := range def.args {
 		a := r.Args[i]
 		switch {

@@ -35,6 +35,9 @@ const (
 	argSchedParamIn                 // const struct sched_param *
 	argSchedParamOut                // struct sched_param *, filled by the call
 	argCloneFlags                   // clone's flags, with the exit signal
+	argProt                         // PROT_READ|PROT_WRITE
+	argMapFlags                     // MAP_PRIVATE|MAP_ANONYMOUS
+	argHex                          // an address or size strace prints in hex
 )
 
 // syscallDef is one entry of the system call table.
@@ -45,6 +48,8 @@ type syscallDef struct {
 	noReturn bool
 	// retPolicy: strace names the returned policy (sched_getscheduler).
 	retPolicy bool
+	// retAddr: the call returns an address, printed in hex (mmap, brk).
+	retAddr bool
 	// straceEntry, if set, prints the arguments instead of args (clone
 	// prints them by name and not in register order).
 	straceEntry func(k *Kernel, t *Task, r *SyscallRecord)
@@ -87,6 +92,10 @@ func init() {
 		nr("sched_getparam"):         {fn: sysSchedGetparam, args: []argKind{argInt, argSchedParamOut}},
 		nr("sched_setscheduler"):     {fn: sysSchedSetscheduler, args: []argKind{argInt, argSchedPolicy, argSchedParamIn}},
 		nr("sched_getscheduler"):     {fn: sysSchedGetscheduler, args: []argKind{argInt}, retPolicy: true},
+		nr("brk"):                    {fn: sysBrk, args: []argKind{argPtr}, retAddr: true},
+		nr("mmap"):                   {fn: sysMmap, args: []argKind{argPtr, argUint, argProt, argMapFlags, argInt, argHex}, retAddr: true},
+		nr("munmap"):                 {fn: sysMunmap, args: []argKind{argPtr, argUint}},
+		nr("mprotect"):               {fn: sysMprotect, args: []argKind{argPtr, argUint, argProt}},
 		nr("sched_get_priority_max"): {fn: sysSchedGetPriorityMax, args: []argKind{argSchedPolicy}},
 		nr("sched_get_priority_min"): {fn: sysSchedGetPriorityMin, args: []argKind{argSchedPolicy}},
 		nr("sched_rr_get_interval"):  {fn: sysSchedRrGetInterval, args: []argKind{argInt, argTimespecOut}},

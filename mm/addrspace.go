@@ -42,6 +42,7 @@ type AddrSpace struct {
 	// the resident anonymous pages (MM_ANONPAGES), HiwaterRSS its peak.
 	Minflt          uint64
 	RSS, HiwaterRSS int
+	brk             uint64 // 0 until the first brk
 }
 
 // ErrNoPage is a fault that found no free page: the kernel's way out is
@@ -201,6 +202,7 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 // fails with ErrNoMem.
 func (as *AddrSpace) Dup() (*AddrSpace, error) {
 	c := NewAddrSpace(as.pm)
+	c.brk = as.brk
 	for _, v := range as.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)
@@ -243,4 +245,220 @@ func (as *AddrSpace) Release() {
 		delete(as.pte, vpn)
 	}
 	as.RSS = 0
+}
+
+// Where kplay puts the heap and the mmap area: the addresses a
+// non-randomized x86-64 process gets (the heap after a PIE binary at
+// 0x555555554000, mmap_base below the stack's gap).
+const (
+	StartBrk = 0x555555559000
+	MmapBase = 0x7ffff7fff000
+)
+
+// Protections (PROT_*) become VMA flags one to one.
+const (
+	ProtRead  = 0x1
+	ProtWrite = 0x2
+	ProtExec  = 0x4
+)
+
+// VMShared marks a MAP_SHARED area ('s' in /proc/<pid>/maps).
+const VMShared = 0x8
+
+// dropPages frees the pages of [start, end).
+func (as *AddrSpace) dropPages(start, end uint64) {
+	for a := start; a < end; a += PageSize {
+		if pfn, ok := as.pte[a/PageSize]; ok {
+			if pfn != zeroPage {
+				as.pm.FreePages(pfn, 0)
+				as.RSS--
+			}
+			delete(as.pte, a/PageSize)
+		}
+	}
+}
+
+// split cuts the areas that straddle addr, so that addr is an area
+// boundary (split_vma).
+func (as *AddrSpace) split(addr uint64) {
+	for i, v := range as.vmas {
+		if v.Start < addr && addr < v.End {
+			tail := *v
+			tail.Start = addr
+			v.End = addr
+			as.vmas = append(as.vmas[:i+1], append([]*VMA{&tail}, as.vmas[i+1:]...)...)
+			return
+		}
+	}
+}
+
+// merge joins neighbouring anonymous areas with the same flags and name
+// (vma_merge), as Linux shows them in /proc/<pid>/maps.
+func (as *AddrSpace) merge() {
+	out := as.vmas[:0]
+	for _, v := range as.vmas {
+		if n := len(out); n > 0 && out[n-1].End == v.Start && out[n-1].Flags == v.Flags && out[n-1].Name == v.Name {
+			out[n-1].End = v.End
+			continue
+		}
+		out = append(out, v)
+	}
+	as.vmas = out
+}
+
+// Unmap removes [start, start+length) from the address space (munmap):
+// areas are split at the edges and the pages in between freed. Unmapping
+// what is not mapped is no error.
+func (as *AddrSpace) Unmap(start, length uint64) error {
+	end := start + (length+PageSize-1)&^(PageSize-1)
+	if start%PageSize != 0 || length == 0 || end < start || end > TaskSize {
+		return ErrInvalid
+	}
+	as.split(start)
+	as.split(end)
+	keep := as.vmas[:0]
+	for _, v := range as.vmas {
+		if v.Start >= start && v.End <= end {
+			as.dropPages(v.Start, v.End)
+			continue
+		}
+		keep = append(keep, v)
+	}
+	as.vmas = keep
+	return nil
+}
+
+// ErrInvalid is a bad argument (-EINVAL); ErrNotMapped a range with holes
+// (-ENOMEM for mprotect).
+var (
+	ErrInvalid   = errors.New("invalid argument")
+	ErrNotMapped = errors.New("range not fully mapped")
+)
+
+// Protect changes the permissions of [start, start+length) (mprotect):
+// the range must be mapped without holes.
+func (as *AddrSpace) Protect(start, length uint64, prot int) error {
+	end := start + (length+PageSize-1)&^(PageSize-1)
+	if start%PageSize != 0 || end < start || prot&^(ProtRead|ProtWrite|ProtExec) != 0 {
+		return ErrInvalid
+	}
+	if length == 0 {
+		return nil
+	}
+	for a := start; a < end; {
+		v := as.Find(a)
+		if v == nil {
+			return ErrNotMapped
+		}
+		a = v.End
+	}
+	as.split(start)
+	as.split(end)
+	for _, v := range as.vmas {
+		if v.Start >= start && v.End <= end {
+			v.Flags = v.Flags&VMShared | prot
+		}
+	}
+	as.merge()
+	return nil
+}
+
+// unmappedArea finds the highest gap of length bytes below MmapBase
+// (get_unmapped_area, top down), or 0.
+func (as *AddrSpace) unmappedArea(length uint64) uint64 {
+	top := uint64(MmapBase)
+	for i := len(as.vmas) - 1; i >= -1; i-- {
+		floor := uint64(PageSize) // never map page 0 (mmap_min_addr)
+		if i >= 0 {
+			v := as.vmas[i]
+			if v.Start >= top {
+				continue
+			}
+			floor = v.End
+		}
+		if top >= floor+length {
+			return top - length
+		}
+		if i >= 0 {
+			top = min(top, as.vmas[i].Start)
+		}
+	}
+	return 0
+}
+
+// MmapAnon maps length bytes of anonymous memory (mmap with
+// MAP_ANONYMOUS): at addr with fixed (MAP_FIXED, replacing what is
+// there), else at the highest free gap below MmapBase. It returns the
+// address.
+func (as *AddrSpace) MmapAnon(addr, length uint64, prot int, shared, fixed bool) (uint64, error) {
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	if length == 0 || length > TaskSize || prot&^(ProtRead|ProtWrite|ProtExec) != 0 {
+		return 0, ErrInvalid
+	}
+	if fixed {
+		if addr%PageSize != 0 || addr+length > TaskSize || addr+length < addr || addr == 0 {
+			return 0, ErrInvalid
+		}
+		as.Unmap(addr, length)
+	} else if addr = as.unmappedArea(length); addr == 0 {
+		return 0, ErrNoMem
+	}
+	flags := prot
+	if shared {
+		flags |= VMShared
+	}
+	if _, err := as.Map(addr, length, flags, ""); err != nil {
+		return 0, err
+	}
+	as.merge()
+	return addr, nil
+}
+
+// Brk is the program break (mm->brk); it starts at StartBrk.
+func (as *AddrSpace) Brk() uint64 {
+	if as.brk == 0 {
+		return StartBrk
+	}
+	return as.brk
+}
+
+// SetBrk moves the program break (brk): the [heap] area grows or shrinks
+// to cover [StartBrk, newBrk) in whole pages. It returns the break, which
+// stays where it was when the move is impossible (below StartBrk, or into
+// another mapping), as brk(2) does.
+func (as *AddrSpace) SetBrk(newBrk uint64) uint64 {
+	old := as.Brk()
+	if newBrk < StartBrk || newBrk > TaskSize {
+		return old
+	}
+	oldEnd := (old + PageSize - 1) &^ (PageSize - 1)
+	newEnd := (newBrk + PageSize - 1) &^ (PageSize - 1)
+	switch {
+	case newEnd < oldEnd:
+		as.Unmap(newEnd, oldEnd-newEnd)
+	case newEnd > oldEnd:
+		for _, v := range as.vmas {
+			if v.Start < newEnd && oldEnd < v.End {
+				return old // would run into another mapping
+			}
+		}
+		if _, err := as.Map(oldEnd, newEnd-oldEnd, VMRead|VMWrite, "[heap]"); err != nil {
+			return old
+		}
+		as.merge()
+	}
+	as.brk = newBrk
+	return newBrk
+}
+
+// Touch writes to the page at addr from user mode: the fault allocates it
+// if need be (ErrNoPage when there is no memory, ErrFault when addr is
+// not writable).
+func (as *AddrSpace) Touch(addr uint64) error {
+	v := as.Find(addr)
+	if v == nil || v.Flags&VMWrite == 0 {
+		return ErrFault
+	}
+	_, err := as.fault(addr/PageSize, true)
+	return err
 }

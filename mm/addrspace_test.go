@@ -3,6 +3,8 @@ package mm
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -149,5 +151,60 @@ func TestDemandPaging(t *testing.T) {
 	}
 	if _, err := as.CopyToUser(0x400000, []byte{1}); !errors.Is(err, ErrNoPage) {
 		t.Fatalf("a fault with no memory: %v", err)
+	}
+}
+
+func layout(as *AddrSpace) string {
+	var parts []string
+	for _, v := range as.VMAs() {
+		parts = append(parts, fmt.Sprintf("%x-%x:%d%s", v.Start, v.End, v.Flags, v.Name))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestMmapMunmapMprotectBrk(t *testing.T) {
+	pm := newPM(t, 16<<20, DefaultLowmemLimit)
+	as := NewAddrSpace(pm)
+	rw := ProtRead | ProtWrite
+	a, err := as.MmapAnon(0, 3*PageSize, rw, false, false)
+	if err != nil || a != MmapBase-3*PageSize {
+		t.Fatalf("first mmap at %x: %v", a, err)
+	}
+	b, _ := as.MmapAnon(0, PageSize, rw, false, false)
+	if b != a-PageSize || len(as.VMAs()) != 1 {
+		t.Fatalf("the next mapping goes right below and merges: %s", layout(as))
+	}
+	as.CopyToUser(a, []byte{1}) // one resident page
+	// mprotect the middle page read-only: three areas.
+	if err := as.Protect(a, PageSize, ProtRead); err != nil || len(as.VMAs()) != 3 {
+		t.Fatalf("mprotect: %v %s", err, layout(as))
+	}
+	if _, err := as.CopyToUser(a, []byte{2}); !errors.Is(err, ErrFault) {
+		t.Fatal("a read-only page must refuse writes")
+	}
+	if err := as.Protect(a, PageSize, rw); err != nil || len(as.VMAs()) != 1 {
+		t.Fatalf("mprotect back merges: %s", layout(as))
+	}
+	if err := as.Protect(a-10*PageSize, 12*PageSize, ProtRead); !errors.Is(err, ErrNotMapped) {
+		t.Fatalf("mprotect over a hole: %v", err)
+	}
+	// munmap the page with data: it is freed.
+	free := pm.TotalFree()
+	if err := as.Unmap(a, PageSize); err != nil || len(as.VMAs()) != 2 || pm.TotalFree() != free+1 || as.RSS != 0 {
+		t.Fatalf("munmap: %v %s, rss %d", err, layout(as), as.RSS)
+	}
+	if err := as.Unmap(a+1, PageSize); !errors.Is(err, ErrInvalid) {
+		t.Fatal("unaligned munmap")
+	}
+	// MAP_FIXED replaces what is there.
+	if c, err := as.MmapAnon(b, 2*PageSize, ProtRead, false, true); err != nil || c != b {
+		t.Fatalf("MAP_FIXED: %x %v", c, err)
+	}
+	// brk grows [heap] page by page and refuses to go below its start.
+	if as.Brk() != StartBrk || as.SetBrk(StartBrk+5000) != StartBrk+5000 || as.Find(StartBrk+4096+903).Name != "[heap]" {
+		t.Fatalf("brk: %s", layout(as))
+	}
+	if as.SetBrk(StartBrk-1) != StartBrk+5000 || as.SetBrk(StartBrk) != StartBrk || as.Find(StartBrk) != nil {
+		t.Fatalf("brk shrink: %s", layout(as))
 	}
 }
