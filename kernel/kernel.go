@@ -121,6 +121,7 @@ type Kernel struct {
 	cacheKmemCache, cacheKmemNode *mm.Cache
 	madeAtPrompt                  map[*mm.Cache]bool
 	vmAreas                       []*vmArea
+	nrOOMKills                    uint64
 	con                           *consoledrv.Driver
 	console                       *consoledrv.Console
 

@@ -337,3 +337,36 @@ func TestProcMapsAndStatm(t *testing.T) {
 		t.Fatalf("a kernel thread's maps: %q", got)
 	}
 }
+
+// A task that touches more memory than there is meets the OOM killer,
+// which kills the process with the most resident pages and reaps it.
+func TestOOMKillsTheBiggestProcess(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true, MemBytes: 32 << 20})
+	small := spawn(t, k, "alloc 8M; sleep 100s", SpawnOptions{Name: "small"})
+	k.Run(Stop{For: 100e6})
+	hog := spawn(t, k, "memhog", SpawnOptions{})
+	k.Run(Stop{For: 2e9})
+	if _, ok := k.Task(hog); ok {
+		t.Fatal("memhog must be killed")
+	}
+	if _, ok := k.Task(small); !ok {
+		t.Fatal("the smaller process must survive")
+	}
+	var killed, invoked string
+	for _, r := range k.Dmesg() {
+		if strings.HasPrefix(r.Text, "Out of memory: Killed process") {
+			killed = r.Text
+		}
+		if strings.Contains(r.Text, "invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0") {
+			invoked = r.Text
+		}
+	}
+	want := sprintf("Out of memory: Killed process %d (memhog) total-vm:", hog)
+	if !strings.HasPrefix(killed, want) || !strings.Contains(killed, ", file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:0kB oom_score_adj:0") || !strings.HasPrefix(invoked, "memhog invoked") {
+		t.Fatalf("dmesg:\n%s\n%s", invoked, killed)
+	}
+	// Everything the hog had is free again: only small's 8 MiB are in use.
+	if free := k.pm.TotalFree() * 4; free < 32<<10-8<<10-2<<10 {
+		t.Fatalf("%d KiB free after the kill", free)
+	}
+}

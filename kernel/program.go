@@ -168,6 +168,8 @@ func (k *Kernel) exec(t *Task, body []prog.Stmt) {
 			k.trap(t, nr("wait4"), ^uint64(0), k.pushUser(t, make([]byte, 4)), 0, 0)
 		case prog.Exit:
 			k.trap(t, int(abi.SysExitGroup), uint64(s.N))
+		case prog.Alloc:
+			k.userAlloc(t, s.N)
 		case prog.Repeat:
 			for i := int64(0); i < s.N; i++ {
 				k.exec(t, s.Body)

@@ -462,3 +462,11 @@ func (as *AddrSpace) Touch(addr uint64) error {
 	_, err := as.fault(addr/PageSize, true)
 	return err
 }
+
+// Reap frees every resident page but keeps the areas (__oom_reap_task_mm):
+// the process is being killed; a later touch would fault pages in again.
+func (as *AddrSpace) Reap() {
+	for _, v := range as.vmas {
+		as.dropPages(v.Start, v.End)
+	}
+}

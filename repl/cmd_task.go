@@ -41,13 +41,16 @@ program, or write it after --):
   repeat N { ... }      the block N times
   forever { ... }       the block until the task dies
   exit CODE             exit_group(CODE)
+  alloc SIZE            mmap SIZE bytes (64K, 10M) and write every page:
+                        each write is a page fault; with no memory left
+                        the OOM killer picks the biggest process
 
 DUR is a number with a unit: ns, us, ms, s, or t (ticks). Every system call
 costs 100 ns of CPU time and every loop iteration 10 ns, so no loop spins
 without time passing.
 
 Built-ins: cpu-hog, sleeper, pingpong, forker, zombie, orphan, yielder,
-ticker; spawn --list prints their source.
+ticker, memhog; spawn --list prints their source.
 
 The process is a child of init (the REPL's shell) in its own process group;
 init reaps it when it exits. It is runnable but does not run until the

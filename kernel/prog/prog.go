@@ -12,9 +12,12 @@
 //	repeat N { ... }      the block N times
 //	forever { ... }       the block until the task dies
 //	exit CODE             exit_group(CODE)
+//	alloc SIZE            mmap SIZE bytes of anonymous memory and write
+//	                      every page (each write faults a page in)
 //
-// DUR is a number with a unit: ns, us, ms, s, or t (ticks). Comments run
-// from '#' to the end of the line.
+// DUR is a number with a unit: ns, us, ms, s, or t (ticks); SIZE a number
+// of bytes with an optional K, M or G. Comments run from '#' to the end
+// of the line.
 package prog
 
 import (
@@ -39,6 +42,7 @@ const (
 	Repeat  Op = "repeat"
 	Forever Op = "forever"
 	Exit    Op = "exit"
+	Alloc   Op = "alloc"
 )
 
 // Dur is a duration in ns or in ticks.
@@ -118,6 +122,8 @@ var Builtins = map[string]string{
 	"orphan":  "fork { sleep 1s; compute 1ms }\nexit 0",
 	"yielder": "forever { compute 1ms; yield }",
 	"ticker":  "forever { compute 10us; sleep 1t }",
+	// memhog takes 1 MiB more every 10 ms until the OOM killer stops it.
+	"memhog": "forever { alloc 1M; sleep 10ms }",
 }
 
 // BuiltinNames lists the built-in programs, sorted.
@@ -336,6 +342,8 @@ func (p *parser) stmt() (Stmt, error) {
 		}
 	case Syscall:
 		err = p.syscall(&s)
+	case Alloc:
+		s.N, err = p.size()
 	case Fork, Thread, Forever:
 		s.Body, err = p.block()
 	case Repeat:
@@ -346,7 +354,7 @@ func (p *parser) stmt() (Stmt, error) {
 			s.Body, err = p.block()
 		}
 	default:
-		return s, p.errAt(t, "unknown statement %s: want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever or exit", describe(t))
+		return s, p.errAt(t, "unknown statement %s: want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit or alloc", describe(t))
 	}
 	return s, err
 }
@@ -376,6 +384,25 @@ func (p *parser) word(what string) (token, error) {
 		return t, p.errAt(t, "expected %s, found %s", what, describe(t))
 	}
 	return t, nil
+}
+
+// size reads a byte count: 4096, 64K, 10M, 1G (at most 64G).
+func (p *parser) size() (int64, error) {
+	t, err := p.word("a size such as 64K or 10M")
+	if err != nil {
+		return 0, err
+	}
+	text, mult := strings.ToUpper(t.text), int64(1)
+	for suffix, m := range map[string]int64{"K": 1 << 10, "M": 1 << 20, "G": 1 << 30} {
+		if strings.HasSuffix(text, suffix) {
+			text, mult = strings.TrimSuffix(text, suffix), m
+		}
+	}
+	n, perr := strconv.ParseInt(text, 10, 64)
+	if perr != nil || t.quoted || n <= 0 || n > (64<<30)/mult {
+		return 0, p.errAt(t, "expected a size such as 64K or 10M (1 byte to 64G), found %s", describe(t))
+	}
+	return n * mult, nil
 }
 
 func (p *parser) int(what string) (int64, error) {
@@ -476,7 +503,7 @@ func Format(body []Stmt) string {
 		switch s.Op {
 		case Compute, Sleep:
 			b.WriteString(" " + s.Dur.String())
-		case Exit, Repeat:
+		case Exit, Repeat, Alloc:
 			fmt.Fprintf(&b, " %d", s.N)
 		case Syscall:
 			b.WriteString(" " + s.Name)

@@ -1,6 +1,7 @@
 package prog
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func TestErrorsPointAtTheColumn(t *testing.T) {
 		"repeat 3 compute 1ms":         "1:10: expected '{', found \"compute\"",
 		"fork { yield":                 "1:13: missing '}' before end of program",
 		"yield }":                      "1:7: unexpected '}'",
-		"jump 3":                       "1:1: unknown statement \"jump\": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever or exit",
+		"jump 3":                       "1:1: unknown statement \"jump\": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit or alloc",
 		"yield\nexit 300":              "2:6: exit code 300: want 0-255",
 		"syscall write 1 \"abc":        "1:17: unterminated string",
 		"syscall write x":              "1:15: expected an integer or a \"string\" argument, found \"x\"",
@@ -95,4 +96,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("not stable: %q vs %q", Format(q.Body), Format(p.Body))
 		}
 	})
+}
+
+func TestAllocSizes(t *testing.T) {
+	for src, want := range map[string]int64{"alloc 4096": 4096, "alloc 64K": 64 << 10, "alloc 10m": 10 << 20, "alloc 1G": 1 << 30} {
+		p, err := Parse(src)
+		if err != nil || p.Body[0].Op != Alloc || p.Body[0].N != want {
+			t.Errorf("%s: %+v %v", src, p, err)
+		}
+		if got := Format(p.Body); got != "alloc "+strconv.FormatInt(want, 10) {
+			t.Errorf("%s formats as %s", src, got)
+		}
+	}
+	for _, bad := range []string{"alloc", "alloc 0", "alloc -4K", "alloc 65G", "alloc \"1M\"", "alloc 1X"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
 }
