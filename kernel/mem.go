@@ -185,3 +185,84 @@ func (k *Kernel) ProcMeminfo() string {
 	}
 	return b.String()
 }
+
+// VMAInfo is one area of a process as vm shows it.
+type VMAInfo struct {
+	Start    uint64 `json:"start"`
+	End      uint64 `json:"end"`
+	Perms    string `json:"perms"`
+	Name     string `json:"name"`
+	Pages    int    `json:"pages"`
+	Resident int    `json:"resident"`
+}
+
+// VMInfo is a process's address space (crash's vm).
+type VMInfo struct {
+	PID     int       `json:"pid"`
+	Comm    string    `json:"comm"`
+	TotalVM int       `json:"total_vm_pages"`
+	RSS     int       `json:"rss_pages"`
+	Minflt  uint64    `json:"minflt"`
+	Brk     uint64    `json:"brk"`
+	Areas   []VMAInfo `json:"areas"`
+}
+
+// VM returns pid's address space.
+func (k *Kernel) VM(pid int) (VMInfo, error) {
+	t := k.tasks[pid]
+	if t == nil {
+		return VMInfo{}, errInvalid("no task with pid %d (ps lists them)", pid)
+	}
+	as := userMM(t)
+	if as == nil {
+		return VMInfo{}, errInvalid("%s[%d] is a kernel thread: it has no address space (mm is NULL)", t.Comm, pid)
+	}
+	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Brk: as.Brk(), Areas: []VMAInfo{}}
+	for _, v := range as.VMAs() {
+		perm := []byte("---p")
+		for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {
+			if v.Flags&f != 0 {
+				perm[i] = "rwx"[i]
+			}
+		}
+		if v.Flags&mm.VMShared != 0 {
+			perm[3] = 's'
+		}
+		n := int((v.End - v.Start) / mm.PageSize)
+		vi.TotalVM += n
+		vi.Areas = append(vi.Areas, VMAInfo{Start: v.Start, End: v.End, Perms: string(perm), Name: v.Name,
+			Pages: n, Resident: as.Resident(v.Start, v.End)})
+	}
+	return vi, nil
+}
+
+// MemRead reads n bytes of pid's memory at addr, as a debugger does
+// (access_process_vm: a read faults in the zero page where nothing was
+// written).
+func (k *Kernel) MemRead(pid int, addr uint64, n int) ([]byte, error) {
+	t := k.tasks[pid]
+	if t == nil || userMM(t) == nil {
+		return nil, errInvalid("pid %d: no such user process", pid)
+	}
+	if n < 1 || n > 1<<16 {
+		return nil, errInvalid("mem read: LEN %d: want 1-65536", n)
+	}
+	b := make([]byte, n)
+	got, err := t.MM.CopyFromUser(b, addr)
+	if err != nil {
+		return b[:got], errInvalid("mem read: 0x%x: Bad address (%d bytes readable)", addr+uint64(got), got)
+	}
+	return b, nil
+}
+
+// MemWrite writes data to pid's memory at addr; writing faults pages in.
+func (k *Kernel) MemWrite(pid int, addr uint64, data []byte) error {
+	t := k.tasks[pid]
+	if t == nil || userMM(t) == nil {
+		return errInvalid("pid %d: no such user process", pid)
+	}
+	if got, err := t.MM.CopyToUser(addr, data); err != nil {
+		return errInvalid("mem write: 0x%x: Bad address (%d bytes written)", addr+uint64(got), got)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -591,4 +592,143 @@ restarts the random sequence: the same seed fails the same calls.
 		}
 		return nil
 	},
+}
+
+var vmCmd = &Command{
+	Names:   []string{"vm"},
+	Group:   "Inspection",
+	Usage:   "vm PID [--json]",
+	Summary: "Show a process's address space: its areas and how many of their pages are resident.",
+	Help: `
+Like crash's vm: the mm's totals (pages mapped, resident pages, minor
+faults, the program break), then each area (vm_area_struct) with its
+range, permissions, name and RESIDENT/PAGES: with demand paging an area's
+pages arrive only when touched.`,
+	SeeAlso: []string{"mem", "cat", "meminfo"},
+	MinArgs: 1, MaxArgs: 1,
+	Flags: jsonFlag,
+	Run: func(s *Session, inv *Invocation) error {
+		pid, err := pidArg("vm", inv.Args[0].Text)
+		if err != nil {
+			return err
+		}
+		v, err := s.K.VM(pid)
+		if err != nil {
+			return usagef("vm: %v", err)
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, v)
+		}
+		fmt.Fprintf(inv.Out, "PID: %-7d COMMAND: %q\n", v.PID, v.Comm)
+		fmt.Fprintf(inv.Out, "TOTAL_VM %dk  RSS %dk  MINFLT %d  BRK %x\n", v.TotalVM*4, v.RSS*4, v.Minflt, v.Brk)
+		var rows [][]string
+		for _, a := range v.Areas {
+			rows = append(rows, []string{fmt.Sprintf("%x", a.Start), fmt.Sprintf("%x", a.End), a.Perms,
+				fmt.Sprintf("%d/%d", a.Resident, a.Pages), a.Name})
+		}
+		return RenderTable(inv.Out, []string{"START", "END", "PERMS", "RESIDENT", "NAME"}, rows, 3)
+	},
+}
+
+var memCmd = &Command{
+	Names:   []string{"mem"},
+	Group:   "Inspection",
+	Usage:   "mem read PID ADDR LEN | mem write PID ADDR BYTES",
+	Summary: "Read (as a hex dump) or write a process's memory.",
+	Help: `
+read dumps LEN bytes at ADDR of PID's memory as hexdump -C does; write
+stores BYTES there: a string in quotes ("hi\n") or hex bytes (6869 0a).
+Both go through the address space as a debugger's access does: an
+unmapped or forbidden address is "Bad address"; a write to a page not yet
+present faults it in (vm shows it resident afterwards).`,
+	SeeAlso: []string{"vm", "syscall"},
+	MinArgs: 4, MaxArgs: -1,
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 0 {
+			return []string{"read", "write"}
+		}
+		return nil
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		pid, err := pidArg("mem", inv.Args[1].Text)
+		if err != nil {
+			return err
+		}
+		addr, err := strconv.ParseUint(inv.Args[2].Text, 0, 64)
+		if err != nil {
+			return usagef("mem: ADDR %q: want an address such as 0x7ffffffde000", inv.Args[2].Text)
+		}
+		switch inv.Args[0].Text {
+		case "read":
+			if len(inv.Args) != 4 {
+				return usagef("usage: %s", inv.Cmd.Usage)
+			}
+			n, err := strconv.Atoi(inv.Args[3].Text)
+			if err != nil {
+				return usagef("mem read: LEN %q: want a number of bytes", inv.Args[3].Text)
+			}
+			b, err := s.K.MemRead(pid, addr, n)
+			hexdump(inv.Out, addr, b)
+			if err != nil {
+				return usagef("%v", err)
+			}
+		case "write":
+			var data []byte
+			if a := inv.Args[3]; a.Quoted {
+				if len(inv.Args) != 4 {
+					return usagef("mem write: one quoted string, or hex bytes")
+				}
+				data = []byte(a.Text)
+			} else {
+				var hexText strings.Builder
+				for _, a := range inv.Args[3:] {
+					hexText.WriteString(a.Text)
+				}
+				h := hexText.String()
+				if len(h)%2 != 0 {
+					return usagef("mem write: %q: want whole bytes in hex (2 digits each)", h)
+				}
+				for i := 0; i < len(h); i += 2 {
+					v, err := strconv.ParseUint(h[i:i+2], 16, 8)
+					if err != nil {
+						return usagef("mem write: %q is not hex", h[i:i+2])
+					}
+					data = append(data, byte(v))
+				}
+			}
+			if err := s.K.MemWrite(pid, addr, data); err != nil {
+				return usagef("%v", err)
+			}
+			fmt.Fprintf(inv.Out, "%d bytes written at 0x%x\n", len(data), addr)
+		default:
+			return usagef("mem: %q: want read or write", inv.Args[0].Text)
+		}
+		return nil
+	},
+}
+
+// hexdump prints b as hexdump -C does, with addresses from addr.
+func hexdump(w io.Writer, addr uint64, b []byte) {
+	for off := 0; off < len(b); off += 16 {
+		line := b[off:min(off+16, len(b))]
+		var hexPart strings.Builder
+		for i := 0; i < 16; i++ {
+			if i == 8 {
+				hexPart.WriteByte(' ')
+			}
+			if i < len(line) {
+				fmt.Fprintf(&hexPart, "%02x ", line[i])
+			} else {
+				hexPart.WriteString("   ")
+			}
+		}
+		ascii := make([]byte, len(line))
+		for i, c := range line {
+			ascii[i] = '.'
+			if c >= 0x20 && c < 0x7f {
+				ascii[i] = c
+			}
+		}
+		fmt.Fprintf(w, "%016x  %s |%s|\n", addr+uint64(off), hexPart.String(), ascii)
+	}
 }

@@ -333,3 +333,20 @@ func TestKmemCacheFromThePrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestMemReadWriteAndVM(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "syscall mmap 0 8192 3 0x22 -1 0")
+	if got := run(t, s, out, "mem write 1 0x7ffff7ffd000 01 02 ff"); got != "3 bytes written at 0x7ffff7ffd000\n" {
+		t.Fatalf("write: %q", got)
+	}
+	if got := run(t, s, out, "mem read 1 0x7ffff7ffd000 4"); got != "00007ffff7ffd000  01 02 ff 00                                       |....|\n" {
+		t.Fatalf("read: %q", got)
+	}
+	for _, bad := range []string{"mem read 1 0x1000 4", "mem write 1 0x1000 00", "mem read 2 0x7ffff7ffd000 4",
+		"mem write 1 0x7ffff7ffd000 0", "mem write 1 0x7ffff7ffd000 zz", "mem read 1 0x7ffff7ffd000 0", "vm 2", "vm 999"} {
+		if err := s.Exec(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
