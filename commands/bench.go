@@ -71,6 +71,14 @@ var benchCases = []benchCase{
 	{"buddy order-0 alloc+free", "host 4 KiB heap alloc", withKernel(func(b *testing.B, k *kernel.Kernel) {
 		k.BenchBuddy(b.N)
 	})},
+	{"host page fault", "", func(b *testing.B) {
+		if err := hostbench.PageFault(b.N); err != nil {
+			b.Skip(err)
+		}
+	}},
+	{"user page fault", "host page fault", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		k.BenchPageFault(b.N)
+	})},
 	{"user yield context switch", "host pipe round trip, 2 threads", func(b *testing.B) {
 		k, err := kernel.Boot(kernel.Config{Quiet: true})
 		if err != nil {

@@ -147,8 +147,8 @@ func TestBenchJSONRows(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if len(rows) != 11+4*3 {
-		t.Fatalf("%d rows, want 11 kernel rows and 12 timer rows", len(rows))
+	if len(rows) != 13+4*3 {
+		t.Fatalf("%d rows, want 13 kernel rows and 12 timer rows", len(rows))
 	}
 	names := map[string]BenchRow{}
 	for _, r := range rows {

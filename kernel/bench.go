@@ -91,3 +91,19 @@ func (k *Kernel) BenchBuddy(n int) {
 		k.pm.FreePages(pfn, 0)
 	}
 }
+
+// BenchPageFault touches n fresh user pages, 1024 at a time (mmap, one
+// write per page, munmap): the demand-paging fault, the zeroed page from
+// the buddy allocator and its release.
+func (k *Kernel) BenchPageFault(n int) {
+	as := mm.NewAddrSpace(k.pm)
+	const chunk = 1024
+	for done := 0; done < n; done += chunk {
+		pages := min(chunk, n-done)
+		addr, _ := as.MmapAnon(0, uint64(pages)*mm.PageSize, mm.ProtRead|mm.ProtWrite, false, false)
+		for i := 0; i < pages; i++ {
+			as.Touch(addr + uint64(i)*mm.PageSize)
+		}
+		as.Unmap(addr, uint64(pages)*mm.PageSize)
+	}
+}

@@ -65,6 +65,12 @@ func TestBenchHooksDoWhatTheySay(t *testing.T) {
 	if d := k.Status().Switches - before; d < 100 || d > 110 {
 		t.Fatalf("%d switches for 100", d)
 	}
+	// The page-fault hook faults pages in and gives them all back.
+	free := k.pm.TotalFree()
+	k.BenchPageFault(3000)
+	if k.pm.TotalFree() != free {
+		t.Fatalf("BenchPageFault kept %d pages", free-k.pm.TotalFree())
+	}
 	n := len(k.Events())
 	k.BenchTaskGetpid(10)
 	evs := k.Events()[n:]
@@ -112,4 +118,16 @@ func BenchmarkBuddyOrder0(b *testing.B) {
 	k, _ := boot(b, Config{Quiet: true})
 	b.ResetTimer()
 	k.BenchBuddy(b.N)
+}
+
+func BenchmarkHostPageFault(b *testing.B) {
+	if err := hostbench.PageFault(b.N); err != nil {
+		b.Skip(err)
+	}
+}
+
+func BenchmarkUserPageFault(b *testing.B) {
+	k, _ := boot(b, Config{Quiet: true})
+	b.ResetTimer()
+	k.BenchPageFault(b.N)
 }

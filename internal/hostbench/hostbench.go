@@ -100,3 +100,22 @@ func HeapPage(n int) {
 		sink = make([]byte, 4096)
 	}
 }
+
+// PageFault touches n fresh pages of anonymous host memory, 1024 at a
+// time (mmap, one write per page, munmap): each write is a real page
+// fault of the host's kernel. It returns an error when mmap fails.
+func PageFault(n int) error {
+	const chunk = 1024
+	for done := 0; done < n; done += chunk {
+		pages := min(chunk, n-done)
+		b, err := syscall.Mmap(-1, 0, pages*4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < pages; i++ {
+			b[i*4096] = 1
+		}
+		syscall.Munmap(b)
+	}
+	return nil
+}
