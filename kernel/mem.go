@@ -203,6 +203,7 @@ type VMInfo struct {
 	TotalVM int       `json:"total_vm_pages"`
 	RSS     int       `json:"rss_pages"`
 	Minflt  uint64    `json:"minflt"`
+	Cow     uint64    `json:"cow_faults"`
 	Brk     uint64    `json:"brk"`
 	Areas   []VMAInfo `json:"areas"`
 }
@@ -217,7 +218,7 @@ func (k *Kernel) VM(pid int) (VMInfo, error) {
 	if as == nil {
 		return VMInfo{}, errInvalid("%s[%d] is a kernel thread: it has no address space (mm is NULL)", t.Comm, pid)
 	}
-	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Brk: as.Brk(), Areas: []VMAInfo{}}
+	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Cow: as.CowFaults, Brk: as.Brk(), Areas: []VMAInfo{}}
 	for _, v := range as.VMAs() {
 		perm := []byte("---p")
 		for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {

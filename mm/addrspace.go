@@ -38,11 +38,16 @@ type AddrSpace struct {
 	vmas []*VMA // sorted by Start, never overlapping
 	pm   *PhysMem
 	pte  map[uint64]int // vpn → pfn, or zeroPage
+	// cow marks pages shared with another address space since a fork:
+	// mapped read-only, copied on the first write (copy-on-write).
+	cow map[uint64]bool
 	// Minflt counts the page faults served without I/O (min_flt); RSS is
 	// the resident anonymous pages (MM_ANONPAGES), HiwaterRSS its peak.
 	Minflt          uint64
 	RSS, HiwaterRSS int
-	brk             uint64 // 0 until the first brk
+	// CowFaults counts the write faults that copied a shared page.
+	CowFaults uint64
+	brk       uint64 // 0 until the first brk
 }
 
 // ErrNoPage is a fault that found no free page: the kernel's way out is
@@ -51,7 +56,7 @@ var ErrNoPage = errors.New("out of memory in a page fault")
 
 // NewAddrSpace returns an empty address space whose pages come from pm.
 func NewAddrSpace(pm *PhysMem) *AddrSpace {
-	return &AddrSpace{pm: pm, pte: map[uint64]int{}}
+	return &AddrSpace{pm: pm, pte: map[uint64]int{}, cow: map[uint64]bool{}}
 }
 
 // Map creates an area of length bytes at start (both page aligned), like
@@ -110,6 +115,9 @@ func (as *AddrSpace) PFN(addr uint64) (int, bool) {
 // fault.
 func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 	pfn, ok := as.pte[vpn]
+	if ok && write && as.cow[vpn] {
+		return as.cowFault(vpn, pfn)
+	}
 	if ok && (pfn != zeroPage || !write) {
 		return pfn, nil
 	}
@@ -127,6 +135,38 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 	as.RSS++
 	as.HiwaterRSS = max(as.HiwaterRSS, as.RSS)
 	return pfn, nil
+}
+
+// cowFault is do_wp_page: the last sharer takes the page as it is (its
+// refcount is 1); otherwise the writer gets a copy and drops its share.
+func (as *AddrSpace) cowFault(vpn uint64, pfn int) (int, error) {
+	as.Minflt++
+	p := &as.pm.Pages[pfn]
+	if p.Refcount == 1 {
+		delete(as.cow, vpn) // wp_page_reuse
+		return pfn, nil
+	}
+	npfn, err := as.pm.AllocPages(GFPHighUser, 0)
+	if err != nil {
+		as.Minflt--
+		return 0, ErrNoPage
+	}
+	copy(as.pm.Frame(npfn), as.pm.Frame(pfn))
+	p.Refcount--
+	as.pte[vpn] = npfn
+	delete(as.cow, vpn)
+	as.CowFaults++
+	return npfn, nil
+}
+
+// putPage drops this address space's reference to a user page: the last
+// one frees it.
+func (as *AddrSpace) putPage(pfn int) {
+	if p := &as.pm.Pages[pfn]; p.Refcount > 1 {
+		p.Refcount--
+		return
+	}
+	as.pm.FreePages(pfn, 0)
 }
 
 var zeros [PageSize]byte
@@ -196,10 +236,10 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 	return string(out), false, nil
 }
 
-// Dup copies the address space for fork (dup_mmap): every area, and a new
-// page with the same contents for every present page (eagerly: kplay has
-// no copy-on-write yet). With no memory it gives back what it took and
-// fails with ErrNoMem.
+// Dup copies the address space for fork (dup_mmap): every area, with the
+// present pages shared copy-on-write (each gets one more reference and is
+// mapped read-only in both; the first write copies it). It cannot run out
+// of memory, but keeps the error for a caller that checks.
 func (as *AddrSpace) Dup() (*AddrSpace, error) {
 	c := NewAddrSpace(as.pm)
 	c.brk = as.brk
@@ -218,13 +258,9 @@ func (as *AddrSpace) Dup() (*AddrSpace, error) {
 			c.pte[vpn] = zeroPage
 			continue
 		}
-		npfn, err := as.pm.AllocPages(GFPHighUser, 0)
-		if err != nil {
-			c.Release()
-			return nil, ErrNoMem
-		}
-		copy(as.pm.Frame(npfn), as.pm.Frame(pfn))
-		c.pte[vpn] = npfn
+		as.pm.Pages[pfn].Refcount++
+		as.cow[vpn], c.cow[vpn] = true, true
+		c.pte[vpn] = pfn
 		c.RSS++
 	}
 	c.HiwaterRSS = c.RSS
@@ -240,9 +276,10 @@ func (as *AddrSpace) Release() {
 	sort.Slice(vpns, func(i, j int) bool { return vpns[i] < vpns[j] })
 	for _, vpn := range vpns {
 		if pfn := as.pte[vpn]; pfn != zeroPage {
-			as.pm.FreePages(pfn, 0)
+			as.putPage(pfn)
 		}
 		delete(as.pte, vpn)
+		delete(as.cow, vpn)
 	}
 	as.RSS = 0
 }
@@ -270,10 +307,11 @@ func (as *AddrSpace) dropPages(start, end uint64) {
 	for a := start; a < end; a += PageSize {
 		if pfn, ok := as.pte[a/PageSize]; ok {
 			if pfn != zeroPage {
-				as.pm.FreePages(pfn, 0)
+				as.putPage(pfn)
 				as.RSS--
 			}
 			delete(as.pte, a/PageSize)
+			delete(as.cow, a/PageSize)
 		}
 	}
 }

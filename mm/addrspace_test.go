@@ -130,8 +130,19 @@ func TestDemandPaging(t *testing.T) {
 		t.Fatalf("after a write across two pages: rss %d minflt %d", as.RSS, as.Minflt)
 	}
 	c, _ := as.Dup()
-	if c.RSS != 2 || pm.TotalFree() != free-4 {
-		t.Fatalf("fork copies the present pages: child rss %d", c.RSS)
+	if c.RSS != 2 || pm.TotalFree() != free-2 {
+		t.Fatalf("fork shares the present pages copy-on-write: child rss %d, %d pages taken", c.RSS, free-pm.TotalFree())
+	}
+	// The parent's write copies the page (the child still shares the
+	// original); the child's write then finds itself the last sharer and
+	// takes the original as it is: one copy in all.
+	as.CopyToUser(0x400000+5*PageSize, []byte("parent"))
+	c.CopyToUser(0x400000+5*PageSize, []byte("child!"))
+	pb, cb := make([]byte, 6), make([]byte, 6)
+	as.CopyFromUser(pb, 0x400000+5*PageSize)
+	c.CopyFromUser(cb, 0x400000+5*PageSize)
+	if string(pb) != "parent" || string(cb) != "child!" || pm.TotalFree() != free-3 || as.CowFaults != 1 || c.CowFaults != 0 {
+		t.Fatalf("after writes: parent %q child %q, %d pages taken, %d+%d COW faults", pb, cb, free-pm.TotalFree(), as.CowFaults, c.CowFaults)
 	}
 	as.Release()
 	c.Release()

@@ -17,5 +17,5 @@
 // allocator (slab.go) is SLUB's model on top of it. A user address space
 // maps its pages through a page table and gets them on first touch
 // (demand paging): a read maps the zero page, a write allocates, and each
-// is a minor fault.
+// is a minor fault. fork shares the pages copy-on-write.
 package mm

@@ -601,7 +601,8 @@ var vmCmd = &Command{
 	Summary: "Show a process's address space: its areas and how many of their pages are resident.",
 	Help: `
 Like crash's vm: the mm's totals (pages mapped, resident pages, minor
-faults, the program break), then each area (vm_area_struct) with its
+faults, copy-on-write faults, the program break), then each area
+(vm_area_struct) with its
 range, permissions, name and RESIDENT/PAGES: with demand paging an area's
 pages arrive only when touched.`,
 	SeeAlso: []string{"mem", "cat", "meminfo"},
@@ -620,7 +621,7 @@ pages arrive only when touched.`,
 			return printJSON(inv.Out, v)
 		}
 		fmt.Fprintf(inv.Out, "PID: %-7d COMMAND: %q\n", v.PID, v.Comm)
-		fmt.Fprintf(inv.Out, "TOTAL_VM %dk  RSS %dk  MINFLT %d  BRK %x\n", v.TotalVM*4, v.RSS*4, v.Minflt, v.Brk)
+		fmt.Fprintf(inv.Out, "TOTAL_VM %dk  RSS %dk  MINFLT %d  COW %d  BRK %x\n", v.TotalVM*4, v.RSS*4, v.Minflt, v.Cow, v.Brk)
 		var rows [][]string
 		for _, a := range v.Areas {
 			rows = append(rows, []string{fmt.Sprintf("%x", a.Start), fmt.Sprintf("%x", a.End), a.Perms,
