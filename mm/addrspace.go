@@ -508,3 +508,16 @@ func (as *AddrSpace) Reap() {
 		as.dropPages(v.Start, v.End)
 	}
 }
+
+// AccessOK is access_ok: the range [addr, addr+n) lies below TASK_SIZE
+// and does not wrap. It says nothing of whether it is mapped; the copy
+// finds that out.
+func AccessOK(addr uint64, n int) bool {
+	return n >= 0 && addr <= TaskSize && uint64(n) <= TaskSize-addr
+}
+
+// ClearUser zeroes n bytes of user memory at addr (clear_user) and returns
+// the bytes cleared before a fault.
+func (as *AddrSpace) ClearUser(addr uint64, n int) (int, error) {
+	return as.access(addr, n, VMWrite, func(b []byte) { clear(b) })
+}

@@ -219,3 +219,28 @@ func TestMmapMunmapMprotectBrk(t *testing.T) {
 		t.Fatalf("brk shrink: %s", layout(as))
 	}
 }
+
+func TestAccessOKAndClearUser(t *testing.T) {
+	for _, c := range []struct {
+		addr uint64
+		n    int
+		ok   bool
+	}{{0x1000, 10, true}, {TaskSize - 4, 4, true}, {TaskSize - 4, 5, false}, {^uint64(0) - 2, 8, false}, {0x1000, -1, false}} {
+		if AccessOK(c.addr, c.n) != c.ok {
+			t.Errorf("access_ok(%#x, %d) != %v", c.addr, c.n, c.ok)
+		}
+	}
+	as := newAS(t)
+	as.CopyToUser(0x10000, []byte("abcdef"))
+	if n, err := as.ClearUser(0x10002, 3); n != 3 || err != nil {
+		t.Fatal(n, err)
+	}
+	b := make([]byte, 6)
+	as.CopyFromUser(b, 0x10000)
+	if string(b) != "ab\x00\x00\x00f" {
+		t.Fatalf("%q", b)
+	}
+	if n, err := as.ClearUser(0x12000-2, 4); n != 2 || !errors.Is(err, ErrFault) {
+		t.Fatalf("clearing into the read-only area: %d %v", n, err)
+	}
+}
