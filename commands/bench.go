@@ -79,21 +79,11 @@ var benchCases = []benchCase{
 	{"user page fault", "host page fault", withKernel(func(b *testing.B, k *kernel.Kernel) {
 		k.BenchPageFault(b.N)
 	})},
-	{"user yield context switch", "host pipe round trip, 2 threads", func(b *testing.B) {
-		k, err := kernel.Boot(kernel.Config{Quiet: true})
-		if err != nil {
+	{"user yield context switch", "host pipe round trip, 2 threads", withKernel(func(b *testing.B, k *kernel.Kernel) {
+		if err := k.BenchUserYield(b.N, b.ResetTimer); err != nil {
 			b.Fatal(err)
 		}
-		defer k.Shutdown()
-		run, stop, err := k.BenchUserYield()
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		run(b.N)
-		b.StopTimer()
-		stop()
-	}},
+	})},
 }
 
 // timerCases are the timer wheel rows: each workload at each number of

@@ -45,15 +45,18 @@ func (k *Kernel) BenchKthreadSwitch(n int) {
 // loop and lets them run until they have switched to each other twice, so
 // that the start-up (their vruntimes start a slice apart, and CFS lets a
 // yield switch only within the wakeup granularity of the leftmost) is
-// behind. The function it returns runs the machine for n more context
-// switches between them (the trap, the syscall, CFS's yield and pick, and
-// the control-semaphore hand-off, per switch); stop kills both.
-func (k *Kernel) BenchUserYield() (run func(n int), stop func(), err error) {
+// behind; then it calls start (a benchmark's ResetTimer) and runs the
+// machine for n more context switches between them (the trap, the
+// syscall, CFS's yield and pick, and the control-semaphore hand-off, per
+// switch), and kills both. The switches are counted in nivcsw: a yield
+// that switches leaves the task runnable. Nothing else runs meanwhile
+// but, once a simulated second, vmstat_update.
+func (k *Kernel) BenchUserYield(n int, start func()) error {
 	var pids []int
 	for _, name := range []string{"yield-a", "yield-b"} {
 		pid, err := k.Spawn("forever { yield }", SpawnOptions{Name: name})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		pids = append(pids, pid)
 	}
@@ -61,17 +64,14 @@ func (k *Kernel) BenchUserYield() (run func(n int), stop func(), err error) {
 	a, b := k.tasks[pids[0]], k.tasks[pids[1]]
 	between := func() uint64 { return a.Nivcsw + b.Nivcsw }
 	k.Run(Stop{Done: func() bool { return between() >= 2 }, For: 1 << 62})
-	run = func(n int) {
-		start := between()
-		k.Run(Stop{Done: func() bool { return between()-start >= uint64(n) }, For: 1 << 62})
+	start()
+	from := between()
+	k.Run(Stop{Done: func() bool { return between()-from >= uint64(n) }, For: 1 << 62})
+	for _, p := range pids {
+		k.Kill(p, abi.SIGKILL)
 	}
-	stop = func() {
-		for _, p := range pids {
-			k.Kill(p, abi.SIGKILL)
-		}
-		k.Run(Stop{})
-	}
-	return run, stop, nil
+	k.Run(Stop{})
+	return nil
 }
 
 // BenchKmemCache makes n kmem_cache_alloc+kmem_cache_free pairs on

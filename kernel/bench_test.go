@@ -40,14 +40,9 @@ func BenchmarkHostPipeRoundTrip(b *testing.B) {
 
 func BenchmarkUserYieldSwitch(b *testing.B) {
 	k, _ := boot(b, Config{Quiet: true})
-	run, stop, err := k.BenchUserYield()
-	if err != nil {
+	if err := k.BenchUserYield(b.N, b.ResetTimer); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	run(b.N)
-	b.StopTimer()
-	stop()
 }
 
 func BenchmarkKthreadSwitch(b *testing.B) {
@@ -85,16 +80,13 @@ func TestBenchHooksDoWhatTheySay(t *testing.T) {
 	}
 	// The user-task hook counts real switches, not yields that found the
 	// yielder still leftmost.
-	run, stop, err := k.BenchUserYield()
-	if err != nil {
+	if err := k.BenchUserYield(100, func() { before = k.Status().Switches }); err != nil {
 		t.Fatal(err)
 	}
-	before = k.Status().Switches
-	run(100)
-	if d := k.Status().Switches - before; d < 100 || d > 102 {
+	// 100 between the pair, then the switches of their deaths.
+	if d := k.Status().Switches - before; d < 100 || d > 106 {
 		t.Fatalf("%d switches for 100 user yield switches", d)
 	}
-	stop()
 	for _, ti := range k.Tasks() {
 		if strings.HasPrefix(ti.Comm, "yield-") {
 			t.Fatalf("%s[%d] survived stop", ti.Comm, ti.PID)
