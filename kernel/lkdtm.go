@@ -52,10 +52,12 @@ func (k *Kernel) Provoke(kind string) (RunResult, error) {
 	if k.halted {
 		return RunResult{Reason: StopHalted}, nil
 	}
+	done := false
 	k.requestKthread("lkdtm", func(t *Task) {
+		defer func() { done = true }() // also when the crash type Oopses
 		t.enter("ret_from_fork_asm", "ret_from_fork", "kthread", "direct_entry", "lkdtm_do_action", "lkdtm_"+strings.ToUpper(kind))
 		k.printk(consoledrv.Info, "lkdtm: Performing direct entry %s", strings.ToUpper(kind))
 		fn(k)
 	}, nil)
-	return k.Run(Stop{Breakpoints: true}), nil
+	return k.Run(Stop{Done: func() bool { return done }, Breakpoints: true}), nil
 }

@@ -311,13 +311,21 @@ func (k *Kernel) KernelCall(comm string, frames []string, fn func() error) (RunR
 		return RunResult{Reason: StopHalted}, errInvalid("the machine is halted")
 	}
 	var ferr error
+	done := false
 	k.requestKthread(comm, func(t *Task) {
 		t.enter(append([]string{"ret_from_fork_asm", "ret_from_fork", "kthread"}, frames...)...)
-		if ferr = fn(); ferr != nil {
+		// done is set before fn, which may Oops and never return: the
+		// run then ends once the machine settles after the Oops.
+		ferr = fn()
+		done = true
+		if ferr != nil {
 			k.slabBug(ferr)
 		}
 	}, nil)
-	return k.Run(Stop{Breakpoints: true}), ferr
+	// Run until the thread has done its work, even with user tasks
+	// computing (a plain settle would stop at their first user-mode point).
+	res := k.Run(Stop{Done: func() bool { return done }, Breakpoints: true})
+	return res, ferr
 }
 
 // vmemmapStart is x86-64's VMEMMAP_START: struct page i lives at

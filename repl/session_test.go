@@ -350,3 +350,15 @@ func TestMemReadWriteAndVM(t *testing.T) {
 		}
 	}
 }
+
+// Kernel calls from the prompt finish even while a user task computes.
+func TestKernelCallsFinishBesideAHog(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "spawn cpu-hog")
+	if got := run(t, s, out, "kmalloc 64"); !strings.Contains(got, "(64 bytes usable)") || strings.HasPrefix(got, "0x0 ") {
+		t.Fatalf("kmalloc beside a hog: %q", got)
+	}
+	if got := run(t, s, out, "kfree 0x1"); !strings.Contains(got, "the kmem thread Oopsed") {
+		t.Fatalf("kfree beside a hog: %q", got)
+	}
+}
