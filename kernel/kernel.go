@@ -122,6 +122,8 @@ type Kernel struct {
 	madeAtPrompt                  map[*mm.Cache]bool
 	vmAreas                       []*vmArea
 	nrOOMKills                    uint64
+	promptAllocs                  map[uint64]promptAlloc
+	promptVmallocs                map[uint64]bool
 	con                           *consoledrv.Driver
 	console                       *consoledrv.Console
 
@@ -254,6 +256,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	k.con = consoledrv.NewDriver(cfg.LogBufLen, level, k.clockNs)
 	k.consoleSem = k.newSemaphore("console_sem", 1)
 	k.slabInit()
+	k.promptAllocs, k.promptVmallocs = map[uint64]promptAlloc{}, map[uint64]bool{}
 	k.faultInit()
 	k.idle = k.newTask("swapper/0", nil, pfIdle|pfKthread, k.startKernel)
 	k.idle.PID, k.idle.TGID = 0, 0

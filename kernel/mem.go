@@ -220,18 +220,9 @@ func (k *Kernel) VM(pid int) (VMInfo, error) {
 	}
 	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Cow: as.CowFaults, Brk: as.Brk(), Areas: []VMAInfo{}}
 	for _, v := range as.VMAs() {
-		perm := []byte("---p")
-		for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {
-			if v.Flags&f != 0 {
-				perm[i] = "rwx"[i]
-			}
-		}
-		if v.Flags&mm.VMShared != 0 {
-			perm[3] = 's'
-		}
 		n := int((v.End - v.Start) / mm.PageSize)
 		vi.TotalVM += n
-		vi.Areas = append(vi.Areas, VMAInfo{Start: v.Start, End: v.End, Perms: string(perm), Name: v.Name,
+		vi.Areas = append(vi.Areas, VMAInfo{Start: v.Start, End: v.End, Perms: vmaPerms(v), Name: v.Name,
 			Pages: n, Resident: as.Resident(v.Start, v.End)})
 	}
 	return vi, nil

@@ -8,14 +8,42 @@ import (
 	"kplay/mm"
 )
 
-// oomBadness is oom_badness with oom_score_adj 0: the pages the task's
-// address space holds (kplay has no swap and counts no page tables). Init
-// and kernel threads cannot be chosen.
-func (k *Kernel) oomBadness(t *Task) (int, bool) {
-	if t.Kthread() || t == k.initTsk || t.MM == nil || t.State == ExitZombie || t.State == ExitDead {
-		return 0, false
+// oomProcess is find_lock_task_mm: a live thread of t's process that
+// still has the address space, or nil.
+func (k *Kernel) oomProcess(t *Task) *Task {
+	for _, x := range k.groupTasks(t, false) {
+		if x.MM != nil {
+			return x
+		}
 	}
-	return t.MM.RSS, true
+	return nil
+}
+
+// oomBadness is oom_badness with oom_score_adj 0 for the process of t: the
+// pages its address space holds (kplay has no swap and counts no page
+// tables). Init, kernel threads, processes with no live thread left, and
+// a victim already reaped (MMF_OOM_SKIP) cannot be chosen.
+func (k *Kernel) oomBadness(t *Task) (*Task, int, bool) {
+	if t.Kthread() || t.TGID == k.initTsk.TGID {
+		return nil, 0, false
+	}
+	x := k.oomProcess(t)
+	if x == nil || x.MM.OOMSkip {
+		return nil, 0, false
+	}
+	return x, x.MM.RSS, true
+}
+
+// processes lists one task per process (its group leader, zombie or not),
+// in pid order, as for_each_process walks them.
+func (k *Kernel) processes() []*Task {
+	var out []*Task
+	for _, t := range k.sortedTasks() {
+		if t.PID == t.TGID && t != k.idle {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // outOfMemory is out_of_memory for a page fault of current that found no
@@ -27,24 +55,23 @@ func (k *Kernel) outOfMemory(cur *Task) bool {
 	k.printk(consoledrv.Warning, "%s invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0", cur.Comm)
 	var victim *Task
 	best := -1
-	for _, t := range k.sortedTasks() {
-		if t.PID != t.TGID {
-			continue // one per process: the group leader
-		}
-		if p, ok := k.oomBadness(t); ok && p >= best {
-			victim, best = t, p
-		}
-	}
 	k.printk(consoledrv.Info, "Tasks state (memory values in pages):")
 	k.printk(consoledrv.Info, "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
-	for _, t := range k.sortedTasks() {
-		if _, ok := k.oomBadness(t); !ok || t.PID != t.TGID {
+	for _, p := range k.processes() {
+		x, points, ok := k.oomBadness(p)
+		if !ok {
 			continue
 		}
 		k.printk(consoledrv.Info, "[%7d] %5d %5d %8d %8d %8d %8d         %5d %s",
-			t.PID, t.Cred.UID, t.TGID, countMM(t.MM).total, t.MM.RSS, 0, 0, 0, t.Comm)
+			x.PID, x.Cred.UID, x.TGID, countMM(x.MM).total, x.MM.RSS, 0, 0, 0, x.Comm)
+		if points >= best { // the later process wins a tie
+			victim, best = x, points
+		}
 	}
 	if victim == nil {
+		if k.fatalSignalPending(cur) {
+			return false // the faulting task is dying: its exit frees memory
+		}
 		k.printk(consoledrv.Warning, "Out of memory and no killable processes...")
 		k.panic("System is deadlocked on memory")
 		return false
@@ -58,6 +85,7 @@ func (k *Kernel) outOfMemory(cur *Task) bool {
 	// The oom_reaper unmaps the victim's anonymous memory without waiting
 	// for it to run and exit.
 	as.Reap()
+	as.OOMSkip = true // MMF_OOM_SKIP: never chosen again
 	k.printk(consoledrv.Info, "oom_reaper: reaped process %d (%s), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB", victim.PID, victim.Comm)
 	return true
 }

@@ -302,19 +302,27 @@ func (k *Kernel) procPidMaps(t *Task) string {
 	}
 	var b strings.Builder
 	for _, v := range as.VMAs() {
-		perm := []byte("---p")
-		for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {
-			if v.Flags&f != 0 {
-				perm[i] = "rwx"[i]
-			}
-		}
-		line := sprintf("%08x-%08x %s %08x %02x:%02x %d ", v.Start, v.End, perm, 0, 0, 0, 0)
+		line := sprintf("%08x-%08x %s %08x %02x:%02x %d ", v.Start, v.End, vmaPerms(v), 0, 0, 0, 0)
 		if v.Name != "" {
 			line = sprintf("%-72s %s", strings.TrimSuffix(line, " "), v.Name)
 		}
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// vmaPerms is the rwxp/rwxs column of /proc/<pid>/maps.
+func vmaPerms(v *mm.VMA) string {
+	perm := []byte("---p")
+	for i, f := range []int{mm.VMRead, mm.VMWrite, mm.VMExec} {
+		if v.Flags&f != 0 {
+			perm[i] = "rwx"[i]
+		}
+	}
+	if v.Flags&mm.VMShared != 0 {
+		perm[3] = 's'
+	}
+	return string(perm)
 }
 
 // procPidStatm is /proc/<pid>/statm (proc_pid_statm), in pages: size,

@@ -555,3 +555,72 @@ func (k *Kernel) PromptCache(name string) error {
 	_, err := k.userCache(name)
 	return err
 }
+
+// promptAlloc is an allocation made at the prompt: whether it is still
+// live, and whether it is whole pages (kmalloc_large) or a slab object.
+type promptAlloc struct {
+	live, pages bool
+}
+
+// PromptKmalloc is kmalloc run in a kmem kernel thread for the prompt; the
+// allocation is remembered so that kfree at the prompt frees only what the
+// prompt allocated.
+func (k *Kernel) PromptKmalloc(size int, gfp mm.GFP) (uint64, RunResult, error) {
+	var addr uint64
+	var aerr error
+	res, _ := k.KernelCall("kmem", []string{"kmalloc"}, func() error {
+		addr, aerr = k.Kmalloc(size, gfp)
+		return nil
+	})
+	if aerr == nil && addr != 0 {
+		pfn, _ := k.pm.VirtToPFN(addr)
+		k.promptAllocs[addr] = promptAlloc{live: true, pages: k.pm.Pages[pfn].Flags&mm.PGSlab == 0}
+	}
+	return addr, res, aerr
+}
+
+// PromptKfree is kfree of an allocation the prompt made, in a kmem kernel
+// thread. The kernel's own objects are refused (freeing them would corrupt
+// the machine); freeing a prompt allocation twice is the double free SLUB
+// catches, and the thread Oopses.
+func (k *Kernel) PromptKfree(addr uint64) (RunResult, error) {
+	a, known := k.promptAllocs[addr]
+	if !known {
+		return RunResult{}, errInvalid("kfree(0x%x): not an allocation made with kmalloc at the prompt; the kernel's own objects are not yours to free", addr)
+	}
+	res, err := k.KernelCall("kmem", []string{"kfree"}, func() error {
+		if a.live {
+			return k.Kfree(addr)
+		}
+		if a.pages {
+			// The pages may belong to someone else by now: report, touch
+			// nothing (bad_page).
+			return errInvalid("Bad page state in process kmem  pfn:%x (kfree of pages already freed: double free)", (addr-mm.PageOffset)/mm.PageSize)
+		}
+		return k.Kfree(addr) // SLUB finds the object on its freelist
+	})
+	if a.live && err == nil {
+		a.live = false
+		k.promptAllocs[addr] = a
+	}
+	return res, err
+}
+
+// PromptVmalloc and PromptVfree are vmalloc and vfree for the prompt,
+// which may free only the areas it made (not kernel stacks).
+func (k *Kernel) PromptVmalloc(size int) (uint64, error) {
+	addr, err := k.Vmalloc(size, "vmalloc_test+0x0/0x0")
+	if err == nil {
+		k.promptVmallocs[addr] = true
+	}
+	return addr, err
+}
+
+// PromptVfree frees a vmalloc area made at the prompt.
+func (k *Kernel) PromptVfree(addr uint64) error {
+	if !k.promptVmallocs[addr] {
+		return errInvalid("vfree(0x%x): not an area made with vmalloc at the prompt (kernel stacks are not yours to free)", addr)
+	}
+	delete(k.promptVmallocs, addr)
+	return k.Vfree(addr)
+}

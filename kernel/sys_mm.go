@@ -9,11 +9,12 @@ import (
 
 // mmap's flags (include/uapi/linux/mman.h, asm-generic/mman-common.h).
 const (
-	mapShared    = 0x01
-	mapPrivate   = 0x02
-	mapType      = 0x0f
-	mapFixed     = 0x10
-	mapAnonymous = 0x20
+	mapShared         = 0x01
+	mapPrivate        = 0x02
+	mapSharedValidate = 0x03
+	mapType           = 0x0f
+	mapFixed          = 0x10
+	mapAnonymous      = 0x20
 )
 
 var protNames = []flagName{{mm.ProtRead, "PROT_READ"}, {mm.ProtWrite, "PROT_WRITE"}, {mm.ProtExec, "PROT_EXEC"}}
@@ -69,7 +70,7 @@ func sysMmap(k *Kernel, t *Task, a *[6]uint64) int64 {
 		return -int64(abi.ENOMEM)
 	case length == 0, off%mm.PageSize != 0:
 		return -int64(abi.EINVAL)
-	case flags&mapType != mapShared && flags&mapType != mapPrivate:
+	case flags&mapType != mapShared && flags&mapType != mapPrivate && flags&mapType != mapSharedValidate:
 		return -int64(abi.EINVAL)
 	case flags&mapAnonymous == 0:
 		if t.Files == nil || t.Files.get(fd) == nil {
@@ -77,10 +78,12 @@ func sysMmap(k *Kernel, t *Task, a *[6]uint64) int64 {
 		}
 		return -int64(abi.ENODEV)
 	}
-	got, err := t.MM.MmapAnon(addr, length, prot, flags&mapType == mapShared, flags&mapFixed != 0)
+	got, err := t.MM.MmapAnon(addr, length, prot, flags&mapType != mapPrivate, flags&mapFixed != 0)
 	switch {
 	case errors.Is(err, mm.ErrNoMem):
 		return -int64(abi.ENOMEM)
+	case errors.Is(err, mm.ErrPerm):
+		return -int64(abi.EPERM)
 	case err != nil:
 		return -int64(abi.EINVAL)
 	}

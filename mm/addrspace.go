@@ -47,7 +47,10 @@ type AddrSpace struct {
 	RSS, HiwaterRSS int
 	// CowFaults counts the write faults that copied a shared page.
 	CowFaults uint64
-	brk       uint64 // 0 until the first brk
+	// OOMSkip is MMF_OOM_SKIP: the OOM killer reaped this address space
+	// and will not choose it again.
+	OOMSkip bool
+	brk     uint64 // 0 until the first brk
 }
 
 // ErrNoPage is a fault that found no free page: the kernel's way out is
@@ -92,11 +95,35 @@ func (as *AddrSpace) Find(addr uint64) *VMA {
 // VMAs returns the areas in address order.
 func (as *AddrSpace) VMAs() []*VMA { return append([]*VMA(nil), as.vmas...) }
 
+// ptesIn lists the virtual page numbers of [start, end) that have a page
+// table entry, in order: by walking the range when it is small, by
+// walking the table when the range is larger than the table (a huge
+// mapping must not cost a loop over every page it could hold).
+func (as *AddrSpace) ptesIn(start, end uint64) []uint64 {
+	first, last := start/PageSize, (end+PageSize-1)/PageSize
+	var out []uint64
+	if last-first <= uint64(len(as.pte)) {
+		for vpn := first; vpn < last; vpn++ {
+			if _, ok := as.pte[vpn]; ok {
+				out = append(out, vpn)
+			}
+		}
+		return out
+	}
+	for vpn := range as.pte {
+		if vpn >= first && vpn < last {
+			out = append(out, vpn)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
 // Resident reports how many pages of [start, end) are present (mincore).
 func (as *AddrSpace) Resident(start, end uint64) int {
 	n := 0
-	for a := start &^ (PageSize - 1); a < end; a += PageSize {
-		if pfn, ok := as.pte[a/PageSize]; ok && pfn != zeroPage {
+	for _, vpn := range as.ptesIn(start, end) {
+		if as.pte[vpn] != zeroPage {
 			n++
 		}
 	}
@@ -259,7 +286,9 @@ func (as *AddrSpace) Dup() (*AddrSpace, error) {
 			continue
 		}
 		as.pm.Pages[pfn].Refcount++
-		as.cow[vpn], c.cow[vpn] = true, true
+		if v := as.Find(vpn * PageSize); v == nil || v.Flags&VMShared == 0 {
+			as.cow[vpn], c.cow[vpn] = true, true // private: copy on write
+		}
 		c.pte[vpn] = pfn
 		c.RSS++
 	}
@@ -292,27 +321,33 @@ const (
 	MmapBase = 0x7ffff7fff000
 )
 
-// Protections (PROT_*) become VMA flags one to one.
+// Protections (PROT_*) become VMA flags one to one; PROT_SEM is accepted
+// and means nothing on x86.
 const (
 	ProtRead  = 0x1
 	ProtWrite = 0x2
 	ProtExec  = 0x4
+	ProtSem   = 0x8
 )
+
+// MmapMinAddr is vm.mmap_min_addr's usual default: no mapping below 64 KiB.
+const MmapMinAddr = 65536
+
+// ErrPerm is a MAP_FIXED mapping below mmap_min_addr (-EPERM).
+var ErrPerm = errors.New("operation not permitted")
 
 // VMShared marks a MAP_SHARED area ('s' in /proc/<pid>/maps).
 const VMShared = 0x8
 
 // dropPages frees the pages of [start, end).
 func (as *AddrSpace) dropPages(start, end uint64) {
-	for a := start; a < end; a += PageSize {
-		if pfn, ok := as.pte[a/PageSize]; ok {
-			if pfn != zeroPage {
-				as.putPage(pfn)
-				as.RSS--
-			}
-			delete(as.pte, a/PageSize)
-			delete(as.cow, a/PageSize)
+	for _, vpn := range as.ptesIn(start, end) {
+		if pfn := as.pte[vpn]; pfn != zeroPage {
+			as.putPage(pfn)
+			as.RSS--
 		}
+		delete(as.pte, vpn)
+		delete(as.cow, vpn)
 	}
 }
 
@@ -348,10 +383,15 @@ func (as *AddrSpace) merge() {
 // areas are split at the edges and the pages in between freed. Unmapping
 // what is not mapped is no error.
 func (as *AddrSpace) Unmap(start, length uint64) error {
-	end := start + (length+PageSize-1)&^(PageSize-1)
-	if start%PageSize != 0 || length == 0 || end < start || end > TaskSize {
+	// __do_munmap's checks, in its order.
+	if start%PageSize != 0 || start > TaskSize || length > TaskSize-start {
 		return ErrInvalid
 	}
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	if length == 0 {
+		return ErrInvalid
+	}
+	end := start + length
 	as.split(start)
 	as.split(end)
 	keep := as.vmas[:0]
@@ -376,13 +416,23 @@ var (
 // Protect changes the permissions of [start, start+length) (mprotect):
 // the range must be mapped without holes.
 func (as *AddrSpace) Protect(start, length uint64, prot int) error {
-	end := start + (length+PageSize-1)&^(PageSize-1)
-	if start%PageSize != 0 || end < start || prot&^(ProtRead|ProtWrite|ProtExec) != 0 {
+	// do_mprotect_pkey's checks, in its order: alignment, an empty range
+	// (fine whatever prot says), a range that wraps, then prot.
+	if start%PageSize != 0 {
 		return ErrInvalid
 	}
 	if length == 0 {
 		return nil
 	}
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	end := start + length
+	if length == 0 || end <= start {
+		return ErrNotMapped
+	}
+	if prot&^(ProtRead|ProtWrite|ProtExec|ProtSem) != 0 {
+		return ErrInvalid
+	}
+	prot &^= ProtSem
 	for a := start; a < end; {
 		v := as.Find(a)
 		if v == nil {
@@ -399,6 +449,19 @@ func (as *AddrSpace) Protect(start, length uint64, prot int) error {
 	}
 	as.merge()
 	return nil
+}
+
+// free reports whether [addr, addr+length) can take a new mapping there.
+func (as *AddrSpace) free(addr, length uint64) bool {
+	if addr < MmapMinAddr || addr > TaskSize || length > TaskSize-addr {
+		return false
+	}
+	for _, v := range as.vmas {
+		if addr < v.End && v.Start < addr+length {
+			return false
+		}
+	}
+	return true
 }
 
 // unmappedArea finds the highest gap of length bytes below MmapBase
@@ -429,24 +492,48 @@ func (as *AddrSpace) unmappedArea(length uint64) uint64 {
 // there), else at the highest free gap below MmapBase. It returns the
 // address.
 func (as *AddrSpace) MmapAnon(addr, length uint64, prot int, shared, fixed bool) (uint64, error) {
-	length = (length + PageSize - 1) &^ (PageSize - 1)
-	if length == 0 || length > TaskSize || prot&^(ProtRead|ProtWrite|ProtExec) != 0 {
+	if length == 0 || prot&^(ProtRead|ProtWrite|ProtExec|ProtSem) != 0 {
 		return 0, ErrInvalid
 	}
-	if fixed {
-		if addr%PageSize != 0 || addr+length > TaskSize || addr+length < addr || addr == 0 {
-			return 0, ErrInvalid
-		}
-		as.Unmap(addr, length)
-	} else if addr = as.unmappedArea(length); addr == 0 {
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	// __vm_enough_memory's heuristic (overcommit_memory 0): no single
+	// mapping larger than all of RAM (there is no swap).
+	if length == 0 || length > TaskSize || length/PageSize > uint64(len(as.pm.Pages)) {
 		return 0, ErrNoMem
 	}
-	flags := prot
+	switch {
+	case fixed && addr%PageSize != 0:
+		return 0, ErrInvalid
+	case fixed && (addr > TaskSize || length > TaskSize-addr):
+		return 0, ErrNoMem
+	case fixed && addr < MmapMinAddr:
+		return 0, ErrPerm
+	case fixed:
+		as.Unmap(addr, length)
+	case addr != 0 && as.free(addr&^(PageSize-1), length):
+		addr &^= PageSize - 1 // the hint is free: take it
+	default:
+		if addr = as.unmappedArea(length); addr == 0 {
+			return 0, ErrNoMem
+		}
+	}
+	flags := prot &^ ProtSem
 	if shared {
 		flags |= VMShared
 	}
 	if _, err := as.Map(addr, length, flags, ""); err != nil {
 		return 0, err
+	}
+	if shared {
+		// kplay has no shmem object to share pages that do not exist
+		// yet, so a shared anonymous mapping is populated at once
+		// (as with MAP_POPULATE); fork then shares its pages.
+		for a := addr; a < addr+length; a += PageSize {
+			if _, err := as.fault(a/PageSize, true); err != nil {
+				as.Unmap(addr, length)
+				return 0, ErrNoMem
+			}
+		}
 	}
 	as.merge()
 	return addr, nil

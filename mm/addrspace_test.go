@@ -244,3 +244,50 @@ func TestAccessOKAndClearUser(t *testing.T) {
 		t.Fatalf("clearing into the read-only area: %d %v", n, err)
 	}
 }
+
+func TestMmapErrorsAsLinux(t *testing.T) {
+	pm := newPM(t, 16<<20, DefaultLowmemLimit)
+	as := NewAddrSpace(pm)
+	rw := ProtRead | ProtWrite
+	for _, c := range []struct {
+		addr, length uint64
+		prot         int
+		fixed        bool
+		want         error
+	}{
+		{0, 0, rw, false, ErrInvalid},               // len 0
+		{0, 1 << 40, rw, false, ErrNoMem},           // more than RAM (no overcommit of that size)
+		{0, 4096, 0x40, false, ErrInvalid},          // a bad prot
+		{0x10001, 4096, rw, true, ErrInvalid},       // MAP_FIXED unaligned
+		{TaskSize - 4096, 8192, rw, true, ErrNoMem}, // MAP_FIXED past TASK_SIZE
+		{0, 4096, rw, true, ErrPerm},                // MAP_FIXED below mmap_min_addr
+	} {
+		if _, err := as.MmapAnon(c.addr, c.length, c.prot, false, c.fixed); !errors.Is(err, c.want) {
+			t.Errorf("mmap(%#x, %#x, %#x, fixed %v): %v, want %v", c.addr, c.length, c.prot, c.fixed, err, c.want)
+		}
+	}
+	// A free hint is taken; PROT_SEM is accepted.
+	if a, err := as.MmapAnon(0x40000000, 4096, rw|ProtSem, false, false); err != nil || a != 0x40000000 {
+		t.Fatalf("hint: %#x %v", a, err)
+	}
+	if err := as.Unmap(0x40000000, ^uint64(0)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("munmap(addr, -1): %v", err)
+	}
+	if err := as.Protect(0x40000000, ^uint64(0), rw); !errors.Is(err, ErrNotMapped) {
+		t.Errorf("mprotect(addr, -1): %v, want ENOMEM", err)
+	}
+	if err := as.Protect(0x40000000, 0, 0x40); err != nil {
+		t.Errorf("mprotect with length 0 and a bad prot: %v, want 0", err)
+	}
+	// MAP_SHARED memory stays shared across fork.
+	s, _ := as.MmapAnon(0, 2*PageSize, rw, true, false)
+	c, _ := as.Dup()
+	as.CopyToUser(s, []byte("shared"))
+	got := make([]byte, 6)
+	c.CopyFromUser(got, s)
+	if string(got) != "shared" {
+		t.Fatalf("the child reads %q from a MAP_SHARED page the parent wrote", got)
+	}
+	c.Release()
+	as.Release()
+}

@@ -194,6 +194,9 @@ Oopses and dmesg shows the report.`,
 		return nil
 	},
 	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
 		size, err := strconv.Atoi(inv.Args[0].Text)
 		if err != nil {
 			return usagef("kmalloc: SIZE %q: want a number of bytes", inv.Args[0].Text)
@@ -209,12 +212,7 @@ Oopses and dmesg shows the report.`,
 		if z, _ := inv.Flags.GetBool("zero"); z {
 			gfp |= mm.GFPZero
 		}
-		var addr uint64
-		var callErr error
-		res, _ := s.K.KernelCall("kmem", []string{"kmalloc"}, func() error {
-			addr, callErr = s.K.Kmalloc(size, gfp)
-			return nil
-		})
+		addr, res, callErr := s.K.PromptKmalloc(size, gfp)
 		if callErr != nil {
 			return usagef("%v", callErr)
 		}
@@ -233,11 +231,17 @@ var kfreeCmd = &Command{
 	SeeAlso: []string{"kmalloc", "slabinfo", "dmesg"},
 	MinArgs: 1, MaxArgs: 1,
 	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
 		addr, err := strconv.ParseUint(inv.Args[0].Text, 0, 64)
 		if err != nil {
 			return usagef("kfree: ADDR %q: want an address such as 0xffff888000123000", inv.Args[0].Text)
 		}
-		res, ferr := s.K.KernelCall("kmem", []string{"kfree"}, func() error { return s.K.Kfree(addr) })
+		res, ferr := s.K.PromptKfree(addr)
+		if ferr != nil && res.Reason == "" {
+			return usagef("%v", ferr)
+		}
 		if ferr != nil {
 			fmt.Fprintln(inv.Out, s.red.Sprintf("%v: the kmem thread Oopsed (see dmesg)", ferr))
 		}
@@ -418,6 +422,9 @@ it refuses while objects remain, as Linux warns. The kernel's own caches
 		return nil
 	},
 	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
 		op, name := inv.Args[0].Text, inv.Args[1].Text
 		want := map[string]int{"create": 3, "alloc": 2, "free": 3, "destroy": 2}
 		n, ok := want[op]
@@ -500,11 +507,14 @@ VMAP_STACK). vfree ADDR gives it back.`,
 	SeeAlso: []string{"vfree", "kmalloc", "meminfo", "cat"},
 	MinArgs: 1, MaxArgs: 1,
 	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
 		size, err := strconv.Atoi(inv.Args[0].Text)
 		if err != nil {
 			return usagef("vmalloc: SIZE %q: want a number of bytes", inv.Args[0].Text)
 		}
-		addr, err := s.K.Vmalloc(size, "vmalloc_test+0x0/0x0")
+		addr, err := s.K.PromptVmalloc(size)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -521,11 +531,14 @@ var vfreeCmd = &Command{
 	SeeAlso: []string{"vmalloc"},
 	MinArgs: 1, MaxArgs: 1,
 	Run: func(s *Session, inv *Invocation) error {
+		if err := s.requireRunning(); err != nil {
+			return err
+		}
 		addr, err := strconv.ParseUint(inv.Args[0].Text, 0, 64)
 		if err != nil {
 			return usagef("vfree: ADDR %q: want an address", inv.Args[0].Text)
 		}
-		if err := s.K.Vfree(addr); err != nil {
+		if err := s.K.PromptVfree(addr); err != nil {
 			return usagef("%v", err)
 		}
 		return nil
@@ -674,6 +687,9 @@ present faults it in (vm shows it resident afterwards).`,
 				return usagef("%v", err)
 			}
 		case "write":
+			if err := s.requireRunning(); err != nil {
+				return err
+			}
 			var data []byte
 			if a := inv.Args[3]; a.Quoted {
 				if len(inv.Args) != 4 {

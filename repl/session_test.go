@@ -355,10 +355,17 @@ func TestMemReadWriteAndVM(t *testing.T) {
 func TestKernelCallsFinishBesideAHog(t *testing.T) {
 	s, out := newSession(t)
 	run(t, s, out, "spawn cpu-hog")
-	if got := run(t, s, out, "kmalloc 64"); !strings.Contains(got, "(64 bytes usable)") || strings.HasPrefix(got, "0x0 ") {
+	got := run(t, s, out, "kmalloc 64")
+	if !strings.Contains(got, "(64 bytes usable)") || strings.HasPrefix(got, "0x0 ") {
 		t.Fatalf("kmalloc beside a hog: %q", got)
 	}
-	if got := run(t, s, out, "kfree 0x1"); !strings.Contains(got, "the kmem thread Oopsed") {
-		t.Fatalf("kfree beside a hog: %q", got)
+	addr := strings.Fields(got)[0]
+	run(t, s, out, "kfree "+addr)
+	if got := run(t, s, out, "kfree "+addr); !strings.Contains(got, "the kmem thread Oopsed") {
+		t.Fatalf("a double kfree beside a hog: %q", got)
+	}
+	// The kernel's own objects are refused, not freed.
+	if err := s.Exec("kfree 0x1"); err == nil || !strings.Contains(err.Error(), "not yours to free") {
+		t.Fatalf("kfree of a non-prompt address: %v", err)
 	}
 }

@@ -393,9 +393,14 @@ func (p *parser) size() (int64, error) {
 		return 0, err
 	}
 	text, mult := strings.ToUpper(t.text), int64(1)
-	for suffix, m := range map[string]int64{"K": 1 << 10, "M": 1 << 20, "G": 1 << 30} {
-		if strings.HasSuffix(text, suffix) {
-			text, mult = strings.TrimSuffix(text, suffix), m
+	if n := len(text); n > 0 {
+		switch text[n-1] {
+		case 'K':
+			text, mult = text[:n-1], 1<<10
+		case 'M':
+			text, mult = text[:n-1], 1<<20
+		case 'G':
+			text, mult = text[:n-1], 1<<30
 		}
 	}
 	n, perr := strconv.ParseInt(text, 10, 64)

@@ -108,7 +108,7 @@ func TestAllocSizes(t *testing.T) {
 			t.Errorf("%s formats as %s", src, got)
 		}
 	}
-	for _, bad := range []string{"alloc", "alloc 0", "alloc -4K", "alloc 65G", "alloc \"1M\"", "alloc 1X"} {
+	for _, bad := range []string{"alloc", "alloc 0", "alloc -4K", "alloc 65G", "alloc \"1M\"", "alloc 1X", "alloc 1KM", "alloc K"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
