@@ -119,8 +119,12 @@ func (k *Kernel) SetFault(name, key, value string) error {
 		}
 	default:
 		var keys []string
-		for k := range k.Faults()[0].Settings {
-			keys = append(keys, k)
+		for _, f := range k.Faults() {
+			if f.Name == name {
+				for key := range f.Settings {
+					keys = append(keys, key)
+				}
+			}
 		}
 		sort.Strings(keys)
 		return errInvalid("%s has no %q: want %s or seed", name, key, strings.Join(keys, ", "))

@@ -77,10 +77,22 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 			return nil, abi.ENOMEM
 		}
 	}
+	var newFiles *FilesStruct
+	if flags&cloneFiles == 0 && p.Files != nil {
+		if newFiles = k.dupFiles(p.Files); newFiles == nil {
+			if newMM != nil {
+				k.mmput(newMM)
+			}
+			return nil, abi.ENOMEM
+		}
+	}
 	c := k.newTask(p.Comm, parent, 0, nil)
 	if c == nil {
 		if newMM != nil {
 			k.mmput(newMM)
+		}
+		if newFiles != nil {
+			k.putFiles(newFiles)
 		}
 		return nil, abi.ENOMEM
 	}
@@ -101,8 +113,8 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	if flags&cloneFiles != 0 && p.Files != nil {
 		c.Files = p.Files
 		p.Files.usage.inc()
-	} else if p.Files != nil {
-		c.Files = k.dupFiles(p.Files)
+	} else {
+		c.Files = newFiles
 	}
 	if flags&cloneVfork != 0 {
 		c.vforkDone = newCompletion("vfork_done")
@@ -114,7 +126,11 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 
 // dupFiles copies an fd table (dup_fd) into a new files_cache object.
 func (k *Kernel) dupFiles(f *FilesStruct) *FilesStruct {
-	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}, obj: k.kmemCacheAlloc("files_cache", mm.GFPKernel)}
+	obj := k.kmemCacheAlloc("files_cache", mm.GFPKernel)
+	if obj == 0 {
+		return nil
+	}
+	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}, obj: obj}
 	for _, x := range n.fds {
 		if x != nil {
 			x.usage.inc()

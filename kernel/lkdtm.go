@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"kplay/consoledrv"
+	"kplay/mm"
 )
 
 // lkdtmTests are the crash types kplay's LKDTM (the Linux Kernel Dump
@@ -14,6 +15,49 @@ var lkdtmTests = map[string]func(k *Kernel){
 	"WARNING":   (*Kernel).lkdtmWARNING,
 	"EXCEPTION": (*Kernel).lkdtmEXCEPTION,
 	"PANIC":     (*Kernel).lkdtmPANIC,
+	// drivers/misc/lkdtm/heap.c, against caches kplay creates with
+	// SLAB_POISON (as slub_debug=P would), so the checks fire.
+	"SLAB_FREE_DOUBLE": (*Kernel).lkdtmSlabFreeDouble,
+	"WRITE_AFTER_FREE": (*Kernel).lkdtmWriteAfterFree,
+}
+
+// lkdtmCache is one of lkdtm's heap caches, made on first use.
+func (k *Kernel) lkdtmCache(name string) *mm.Cache {
+	if c := k.slabs.Find(name); c != nil {
+		return c
+	}
+	c, err := k.createCache(name, 64, 0, mm.SlabPoison)
+	if err != nil {
+		k.panic("lkdtm: " + err.Error())
+	}
+	return c
+}
+
+// lkdtmSlabFreeDouble is lkdtm_SLAB_FREE_DOUBLE: the same object freed
+// twice; the second free is caught.
+func (k *Kernel) lkdtmSlabFreeDouble() {
+	c := k.lkdtmCache("lkdtm-heap-double_free")
+	a, _ := c.Alloc(mm.GFPKernel)
+	k.printk(consoledrv.Info, "lkdtm: Attempting double slab free ...")
+	c.Free(a)
+	if err := c.Free(a); err != nil {
+		k.slabBug(err)
+	}
+}
+
+// lkdtmWriteAfterFree is lkdtm_WRITE_AFTER_FREE: an object is freed and
+// then written; the poison it lost is found at its next allocation.
+func (k *Kernel) lkdtmWriteAfterFree() {
+	c := k.lkdtmCache("lkdtm-heap-uaf")
+	a, _ := c.Alloc(mm.GFPKernel)
+	k.printk(consoledrv.Info, "lkdtm: Allocated memory %016x-%016x", a, a+64)
+	c.Free(a)
+	k.printk(consoledrv.Info, "lkdtm: Attempting bad write to freed memory at %016x", a+32)
+	s, i, _ := k.pm.SlabObject(a)
+	k.pm.Block(s.PFN, i*c.Size+32, 4)[0] = 0xf0 // base[offset] = 0x0abcdef0
+	if _, err := c.Alloc(mm.GFPKernel); err != nil {
+		k.slabBug(err)
+	}
 }
 
 // lkdtmBUG is lkdtm_BUG.

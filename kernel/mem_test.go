@@ -370,3 +370,52 @@ func TestOOMKillsTheBiggestProcess(t *testing.T) {
 		t.Fatalf("%d KiB free after the kill", free)
 	}
 }
+
+// A failure in any of fork's allocations fails the fork with nothing left
+// behind: for each of them in turn.
+func TestForkUnwindsEveryFailedAllocation(t *testing.T) {
+	for nth := 1; nth <= 5; nth++ {
+		k, _ := boot(t, Config{Quiet: true})
+		inUse := func() map[string]int {
+			m := map[string]int{}
+			for _, c := range k.SlabCaches() {
+				m[c.Name] = c.InUse
+			}
+			return m
+		}
+		before, tasks, areas := inUse(), len(k.Tasks()), len(k.vmAreas)
+		k.SetFault("failslab", "ignore-gfp-wait", "N")
+		k.SetFault("failslab", "probability", "100")
+		k.SetFault("failslab", "interval", sprintf("%d", nth))
+		_, err := k.Spawn("cpu-hog", SpawnOptions{})
+		if nth <= 4 { // mm_struct, vm_area_struct, files_cache, task_struct
+			if err == nil || !strings.Contains(err.Error(), "Cannot allocate memory") {
+				t.Fatalf("failing allocation %d: spawn %v", nth, err)
+			}
+			if after := inUse(); sprintf("%v", after) != sprintf("%v", before) || len(k.Tasks()) != tasks || len(k.vmAreas) != areas {
+				t.Fatalf("failing allocation %d left objects behind:\n%v\n%v", nth, before, after)
+			}
+		} else if err != nil {
+			t.Fatalf("only four slab allocations: the fifth is none of fork's: %v", err)
+		}
+	}
+}
+
+func TestLkdtmHeapChecksOops(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	for typ, want := range map[string]string{
+		"SLAB_FREE_DOUBLE": "BUG lkdtm-heap-double_free: Object 0x",
+		"WRITE_AFTER_FREE": "BUG lkdtm-heap-uaf: Poison overwritten at offset 32 of object 0x",
+	} {
+		if _, err := k.Provoke(typ); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range k.Dmesg() {
+			found = found || strings.HasPrefix(r.Text, want)
+		}
+		if !found || k.halted {
+			t.Fatalf("%s: no %q in dmesg (halted %v)", typ, want, k.halted)
+		}
+	}
+}

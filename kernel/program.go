@@ -57,16 +57,30 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 			name = strings.TrimSpace(src)
 		}
 	}
+	// The address space and fd table first, so that running out of
+	// memory leaves nothing half made (copy_process's unwinding).
+	as := k.newUserMM()
+	if as == nil {
+		return 0, errInvalid("fork: Cannot allocate memory (no mm_struct or vm_area_struct)")
+	}
+	var files *FilesStruct
+	if k.initTsk.Files != nil {
+		if files = k.dupFiles(k.initTsk.Files); files == nil {
+			k.mmput(as)
+			return 0, errInvalid("fork: Cannot allocate memory (no files_struct)")
+		}
+	}
 	t := k.newTask(truncComm(name), k.initTsk, 0, nil)
 	if t == nil {
+		k.mmput(as)
+		if files != nil {
+			k.putFiles(files)
+		}
 		return 0, errInvalid("fork: Cannot allocate memory (the task_struct cache has no memory)")
 	}
 	t.fn = func(t *Task) { k.userMain(t, p.Body, false) }
 	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
-	k.setupUserMM(t)
-	if k.initTsk.Files != nil {
-		t.Files = k.dupFiles(k.initTsk.Files)
-	}
+	t.MM, t.ActiveMM, t.scratch, t.Files = as, as, stackTop, files
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)
 	k.wakeUpNewTask(t)

@@ -255,15 +255,27 @@ type mmObjs struct {
 
 // mmAccount allocates as's mm_struct and vm_area_structs (mm_alloc, and
 // vm_area_alloc for each VMA) with one user.
-func (k *Kernel) mmAccount(as *mm.AddrSpace) {
+func (k *Kernel) mmAccount(as *mm.AddrSpace) bool {
 	o := &mmObjs{mmStruct: k.kmemCacheAlloc("mm_struct", mm.GFPKernel), users: 1}
+	if o.mmStruct == 0 {
+		return false
+	}
 	for range as.VMAs() {
-		o.vmas = append(o.vmas, k.kmemCacheAlloc("vm_area_struct", mm.GFPKernel))
+		v := k.kmemCacheAlloc("vm_area_struct", mm.GFPKernel)
+		if v == 0 {
+			for _, x := range o.vmas {
+				k.kmemCacheFree("vm_area_struct", x)
+			}
+			k.kmemCacheFree("mm_struct", o.mmStruct)
+			return false
+		}
+		o.vmas = append(o.vmas, v)
 	}
 	if k.mms == nil {
 		k.mms = map[*mm.AddrSpace]*mmObjs{}
 	}
 	k.mms[as] = o
+	return true
 }
 
 // dupMM copies an address space for fork (dup_mm); nil when there is no
@@ -273,7 +285,10 @@ func (k *Kernel) dupMM(as *mm.AddrSpace) *mm.AddrSpace {
 	if err != nil {
 		return nil
 	}
-	k.mmAccount(n)
+	if !k.mmAccount(n) {
+		n.Release()
+		return nil
+	}
 	return n
 }
 

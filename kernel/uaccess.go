@@ -47,13 +47,27 @@ const (
 	stackSize = 128 << 10
 )
 
-// setupUserMM gives t an address space with a stack, as execve would.
-func (k *Kernel) setupUserMM(t *Task) {
+// newUserMM makes an address space with a stack, as execve does
+// (mm_alloc, setup_arg_pages); nil when there is no memory for its
+// mm_struct or VMAs.
+func (k *Kernel) newUserMM() *mm.AddrSpace {
 	as := mm.NewAddrSpace(k.pm)
 	if _, err := as.Map(stackTop-stackSize, stackSize, mm.VMRead|mm.VMWrite, "[stack]"); err != nil {
 		k.panic("setup_arg_pages: " + err.Error())
 	}
-	k.mmAccount(as)
+	if !k.mmAccount(as) {
+		return nil
+	}
+	return as
+}
+
+// setupUserMM gives t an address space with a stack; at boot (init) there
+// is always memory for it.
+func (k *Kernel) setupUserMM(t *Task) {
+	as := k.newUserMM()
+	if as == nil {
+		k.panic("execve: Out of memory for init's mm")
+	}
 	t.MM, t.ActiveMM = as, as
 	t.scratch = stackTop
 }

@@ -188,6 +188,10 @@ func (sl *Slabs) Create(name string, size, align int, flags uint32, ctor func([]
 	}
 	s = (s + a - 1) &^ (a - 1)
 	order, objs := SlabOrder(s, sl.nrCPUs)
+	if order > MaxOrder || objs < 1 {
+		// calculate_order's -ENOSYS: no slab the buddy allocator can give.
+		return nil, fmt.Errorf("kmem_cache_create %s: objects of %d bytes need slabs beyond order %d", name, s, MaxOrder)
+	}
 	c := &Cache{Name: name, ObjectSize: size, Size: s, Align: a, Flags: flags, Ctor: ctor,
 		Order: order, ObjPerSlab: objs, pm: sl.pm, slabs: sl, MinPartial: min(max((bits.Len(uint(s))-1)/2, 5), 10)}
 	sl.caches = append([]*Cache{c}, sl.caches...)
@@ -240,15 +244,15 @@ func (c *Cache) Alloc(gfp GFP) (uint64, error) {
 	s.used[i] = true
 	s.InUse++
 	c.Allocs++
-	if c.Flags&SlabPoison != 0 {
+	if c.poisoned() {
+		// check_object at allocation: the free poison must be intact.
+		// SLUB leaves it in place for the new owner to overwrite.
 		obj := c.object(s, i)
 		if bad := poisonCheck(obj[:c.ObjectSize]); bad >= 0 {
-			// Written after it was freed: report it, then hand it out
-			// with the poison restored as SLUB does after the report.
+			// Written after it was freed: report it and restore the
+			// poison (restore_bytes), then hand the object out.
+			poison(obj[:c.ObjectSize])
 			return s.Addr(i), fmt.Errorf("%s: Poison overwritten at offset %d of object 0x%x (use after free)", c.Name, bad, s.Addr(i))
-		}
-		for j := range obj[:c.ObjectSize] {
-			obj[j] = PoisonInuse
 		}
 	}
 	if gfp&GFPZero != 0 {
@@ -275,12 +279,12 @@ func (c *Cache) newSlab(gfp GFP) (*Slab, error) {
 	}
 	// Only a constructor or poisoning writes the new slab's memory: an
 	// untouched slab costs the host nothing.
-	for i := 0; i < c.ObjPerSlab && (c.Ctor != nil || c.Flags&SlabPoison != 0); i++ {
+	for i := 0; i < c.ObjPerSlab && (c.Ctor != nil || c.poisoned()); i++ {
 		obj := c.object(s, i)
 		if c.Ctor != nil {
 			c.Ctor(obj[:c.ObjectSize])
 		}
-		if c.Flags&SlabPoison != 0 {
+		if c.poisoned() {
 			poison(obj[:c.ObjectSize])
 		}
 	}
@@ -305,7 +309,7 @@ func (c *Cache) Free(addr uint64) error {
 	if !s.used[i] {
 		return fmt.Errorf("%s: Object 0x%x already free: %w", c.Name, addr, ErrDoubleFree)
 	}
-	if c.Flags&SlabPoison != 0 {
+	if c.poisoned() {
 		poison(c.object(s, i)[:c.ObjectSize])
 	}
 	wasFull := len(s.Freelist) == 0
@@ -320,7 +324,8 @@ func (c *Cache) Free(addr uint64) error {
 		c.remove(&c.full, s)
 		c.partial = append(c.partial, s) // put_partial: a full slab gets a free object
 	}
-	if s.InUse == 0 && len(c.partial) > c.MinPartial {
+	// __slab_free: an empty slab goes once the node keeps min_partial.
+	if s.InUse == 0 && len(c.partial) >= c.MinPartial {
 		c.remove(&c.partial, s)
 		c.discard(s)
 	}
@@ -452,6 +457,10 @@ func poisonCheck(obj []byte) int {
 	}
 	return -1
 }
+
+// poisoned is __OBJECT_POISON: SLAB_POISON, except for caches with a
+// constructor, whose objects must keep what it built.
+func (c *Cache) poisoned() bool { return c.Flags&SlabPoison != 0 && c.Ctor == nil }
 
 // CPUSlab is the slab allocations come from first (c->cpu_slab->slab).
 func (c *Cache) CPUSlab() *Slab { return c.cpuSlab }

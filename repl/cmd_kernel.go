@@ -200,6 +200,12 @@ Runs TYPE in a new kernel thread named lkdtm, as writing TYPE to
   EXCEPTION  a NULL pointer dereference: an Oops; the thread dies
   WARNING    WARN(): a warning with a call trace; the kernel is tainted W
   PANIC      panic(): the machine halts (type reboot)
+  SLAB_FREE_DOUBLE  an object freed twice: SLUB's check reports it and
+             the thread Oopses
+  WRITE_AFTER_FREE  a write to a freed object: the poison it breaks is
+             found at the next allocation, reported, and the thread Oopses
+             (lkdtm's heap caches are made with SLAB_POISON, as with
+             slub_debug=P)
 
 After an Oops the kernel runs on, tainted D. With --panic-on-oops at boot
 any Oops halts the machine instead.`,
