@@ -109,8 +109,8 @@ const threadSizeKB = 16
 // Meminfo returns /proc/meminfo's lines (fs/proc/meminfo.c,
 // meminfo_proc_show, Linux 6.6), for a kernel built with CONFIG_HIGHMEM
 // (the course's three zones) and without swap, zswap, THP, CMA or
-// hugetlb. Page cache, LRU lists and page tables arrive with the VFS and
-// demand paging; until then they are 0.
+// hugetlb. There is no page cache until the VFS, and kplay keeps no page
+// tables of its own to count.
 func (k *Kernel) Meminfo() []MeminfoLine {
 	kb := func(pages int) uint64 { return uint64(pages) * (mm.PageSize >> 10) }
 	var total, free, highTotal, highFree, reserve, slab, reclaimable int
@@ -160,12 +160,14 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 	return []MeminfoLine{
 		{"MemTotal", kb(total)}, {"MemFree", kb(free)}, {"MemAvailable", kb(avail)},
 		{"Buffers", 0}, {"Cached", 0}, {"SwapCached", 0},
-		{"Active", 0}, {"Inactive", 0}, {"Active(anon)", 0}, {"Inactive(anon)", 0},
+		// New anonymous pages go on the inactive list (there is no
+		// reclaim to age them further).
+		{"Active", 0}, {"Inactive", kb(k.pm.AnonPages)}, {"Active(anon)", 0}, {"Inactive(anon)", kb(k.pm.AnonPages)},
 		{"Active(file)", 0}, {"Inactive(file)", 0}, {"Unevictable", 0}, {"Mlocked", 0},
 		{"HighTotal", kb(highTotal)}, {"HighFree", kb(highFree)},
 		{"LowTotal", kb(total - highTotal)}, {"LowFree", kb(free - highFree)},
 		{"SwapTotal", 0}, {"SwapFree", 0}, {"Dirty", 0}, {"Writeback", 0},
-		{"AnonPages", 0}, {"Mapped", 0}, {"Shmem", 0},
+		{"AnonPages", kb(k.pm.AnonPages)}, {"Mapped", 0}, {"Shmem", 0},
 		{"KReclaimable", kb(reclaimable)}, {"Slab", kb(slab)},
 		{"SReclaimable", kb(reclaimable)}, {"SUnreclaim", kb(slab - reclaimable)},
 		{"KernelStack", stacks}, {"PageTables", 0}, {"SecPageTables", 0},

@@ -219,7 +219,7 @@ func (k *Kernel) procPidStatus(t *Task) string {
 	if as := userMM(t); as != nil {
 		m := countMM(as)
 		kb := func(pages uint64) uint64 { return pages * mm.PageSize >> 10 }
-		f("VmPeak:\t%8d kB\nVmSize:\t%8d kB\n", kb(m.total), kb(m.total))
+		f("VmPeak:\t%8d kB\nVmSize:\t%8d kB\n", kb(uint64(max(as.HiwaterVM, as.TotalVM()))), kb(m.total))
 		f("VmLck:\t%8d kB\nVmPin:\t%8d kB\n", 0, 0)
 		f("VmHWM:\t%8d kB\nVmRSS:\t%8d kB\n", kb(uint64(as.HiwaterRSS)), kb(uint64(as.RSS)))
 		f("RssAnon:\t%8d kB\nRssFile:\t%8d kB\nRssShmem:\t%8d kB\n", kb(uint64(as.RSS)), 0, 0)

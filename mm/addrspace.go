@@ -47,6 +47,8 @@ type AddrSpace struct {
 	RSS, HiwaterRSS int
 	// CowFaults counts the write faults that copied a shared page.
 	CowFaults uint64
+	// HiwaterVM is the peak of TotalVM (hiwater_vm, VmPeak).
+	HiwaterVM int
 	// OOMSkip is MMF_OOM_SKIP: the OOM killer reaped this address space
 	// and will not choose it again.
 	OOMSkip bool
@@ -80,7 +82,17 @@ func (as *AddrSpace) Map(start, length uint64, flags int, name string) (*VMA, er
 	v := &VMA{Start: start, End: end, Flags: flags, Name: name}
 	as.vmas = append(as.vmas, v)
 	sort.Slice(as.vmas, func(i, j int) bool { return as.vmas[i].Start < as.vmas[j].Start })
+	as.HiwaterVM = max(as.HiwaterVM, as.TotalVM())
 	return v, nil
+}
+
+// TotalVM is the pages mapped (mm->total_vm).
+func (as *AddrSpace) TotalVM() int {
+	n := 0
+	for _, v := range as.vmas {
+		n += int((v.End - v.Start) / PageSize)
+	}
+	return n
 }
 
 // Find returns the area containing addr (find_vma, exact), or nil.
@@ -159,6 +171,7 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 		return 0, ErrNoPage
 	}
 	as.pte[vpn] = pfn
+	as.pm.AnonPages++
 	as.RSS++
 	as.HiwaterRSS = max(as.HiwaterRSS, as.RSS)
 	return pfn, nil
@@ -180,6 +193,7 @@ func (as *AddrSpace) cowFault(vpn uint64, pfn int) (int, error) {
 	}
 	copy(as.pm.Frame(npfn), as.pm.Frame(pfn))
 	p.Refcount--
+	as.pm.AnonPages++
 	as.pte[vpn] = npfn
 	delete(as.cow, vpn)
 	as.CowFaults++
@@ -194,6 +208,7 @@ func (as *AddrSpace) putPage(pfn int) {
 		return
 	}
 	as.pm.FreePages(pfn, 0)
+	as.pm.AnonPages--
 }
 
 var zeros [PageSize]byte
@@ -269,7 +284,7 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 // of memory, but keeps the error for a caller that checks.
 func (as *AddrSpace) Dup() (*AddrSpace, error) {
 	c := NewAddrSpace(as.pm)
-	c.brk = as.brk
+	c.brk, c.HiwaterVM = as.brk, as.HiwaterVM
 	for _, v := range as.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)

@@ -137,6 +137,8 @@ type PhysMem struct {
 	BackedBytes int64
 	// FailPageAlloc is the fail_page_alloc fault injector.
 	FailPageAlloc *FaultAttr
+	// AnonPages counts the user pages mapped (NR_ANON_MAPPED).
+	AnonPages int
 }
 
 // chunkPages is how many frames one host allocation backs: one MAX_ORDER
