@@ -451,3 +451,24 @@ func TestAnonPagesAndVmPeakFollowUserMemory(t *testing.T) {
 		t.Fatalf("AnonPages %d after the process died (base %d)", anon(), base)
 	}
 }
+
+func TestKmallocZones(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true, MemBytes: 1 << 30})
+	a, err := k.Kmalloc(100, mm.GFPKernelDMA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pfn, _ := k.pm.VirtToPFN(a)
+	if k.pm.Pages[pfn].Zone != mm.ZoneDMA || k.slabs.Find("dma-kmalloc-128") == nil {
+		t.Fatalf("GFP_DMA kmalloc in %s", k.pm.Pages[pfn].Zone)
+	}
+	b, _ := k.Kmalloc(100, mm.GFPHighUser)
+	pfn, _ = k.pm.VirtToPFN(b)
+	warned := false
+	for _, r := range k.Dmesg() {
+		warned = warned || strings.HasPrefix(r.Text, "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: ")
+	}
+	if k.pm.Pages[pfn].Zone == mm.ZoneHighMem || !warned {
+		t.Fatalf("kmalloc(__GFP_HIGHMEM): zone %s, warned %v", k.pm.Pages[pfn].Zone, warned)
+	}
+}

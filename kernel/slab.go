@@ -140,7 +140,17 @@ func (k *Kernel) Kmalloc(size int, gfp mm.GFP) (uint64, error) {
 	case size > mm.PageSize<<mm.MaxOrder:
 		return 0, errInvalid("kmalloc(%d): more than KMALLOC_MAX_SIZE (%d)", size, mm.PageSize<<mm.MaxOrder)
 	}
-	if c := k.kmallocCache(size); c != nil {
+	if bad := gfp & (mm.GFPHighMem | mm.GFPDMA32); bad != 0 {
+		// kmalloc_fix_flags: slab memory cannot be HighMem.
+		fixed := gfp &^ bad
+		k.printk(consoledrv.Warning, "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!", uint32(bad), gfpName(bad), uint32(fixed), gfpName(fixed))
+		gfp = fixed
+	}
+	c := k.kmallocCache(size)
+	if c != nil && gfp&mm.GFPDMA != 0 {
+		c = k.dmaKmallocCache(c.Size)
+	}
+	if c != nil {
 		a, err := c.Alloc(gfp)
 		if err != nil && !errors.Is(err, mm.ErrNoMem) {
 			return a, err // use after free: reported, object handed out
@@ -159,6 +169,48 @@ func (k *Kernel) Kmalloc(size int, gfp mm.GFP) (uint64, error) {
 		return 0, errInvalid("kmalloc(%d): out of memory (ENOMEM)", size)
 	}
 	return mm.PageAddress(pfn), nil
+}
+
+// dmaKmallocCache is dma-kmalloc-SIZE (kmalloc_caches[KMALLOC_DMA]), whose
+// slabs come from ZONE_DMA; kplay makes each on its first use.
+func (k *Kernel) dmaKmallocCache(size int) *mm.Cache {
+	name := "dma-" + kmallocName(size)
+	if c := k.slabs.Find(name); c != nil {
+		return c
+	}
+	c, err := k.createCache(name, size, 0, 0)
+	if err != nil {
+		k.panic("kmalloc: " + err.Error())
+	}
+	c.AllocFlags = mm.GFPDMA
+	return c
+}
+
+// gfpName prints GFP flags as %pGg does for the combinations kplay uses.
+func gfpName(g mm.GFP) string {
+	for _, n := range []struct {
+		g    mm.GFP
+		name string
+	}{{mm.GFPHighUser, "GFP_HIGHUSER"}, {mm.GFPUser, "GFP_USER"}, {mm.GFPKernel, "GFP_KERNEL"}, {mm.GFPAtomic, "GFP_ATOMIC"}} {
+		if g&n.g == n.g {
+			rest := g &^ n.g
+			s := n.name
+			for _, f := range []struct {
+				g    mm.GFP
+				name string
+			}{{mm.GFPDMA, "GFP_DMA"}, {mm.GFPHighMem, "__GFP_HIGHMEM"}, {mm.GFPDMA32, "GFP_DMA32"}, {mm.GFPZero, "__GFP_ZERO"}} {
+				if rest&f.g != 0 {
+					s += "|" + f.name
+					rest &^= f.g
+				}
+			}
+			if rest != 0 {
+				s += sprintf("|%#x", uint32(rest))
+			}
+			return s
+		}
+	}
+	return map[bool]string{true: "__GFP_HIGHMEM", false: sprintf("%#x", uint32(g))}[g == mm.GFPHighMem]
 }
 
 // Kfree is kfree: the object goes back to its cache, or its pages to the

@@ -102,6 +102,9 @@ type Cache struct {
 	// MinPartial is how many partial slabs the cache keeps even when
 	// empty (min_partial: ilog2(size)/2 within 5-10).
 	MinPartial int
+	// AllocFlags are or'ed into the GFP of its slabs' pages
+	// (s->allocflags: GFP_DMA for SLAB_CACHE_DMA caches).
+	AllocFlags GFP
 
 	cpuSlab *Slab
 	partial []*Slab
@@ -264,7 +267,9 @@ func (c *Cache) Alloc(gfp GFP) (uint64, error) {
 // newSlab is allocate_slab: 2^order pages, every object on the freelist
 // (the first handed out first), constructed and poisoned.
 func (c *Cache) newSlab(gfp GFP) (*Slab, error) {
-	pfn, err := c.pm.AllocPages(gfp&^GFPZero, c.Order)
+	// Slab pages never come from HighMem (they must stay mapped);
+	// GFP_SLAB_BUG_MASK's bits are the caller's mistake.
+	pfn, err := c.pm.AllocPages(gfp&^(GFPZero|GFPHighMem|GFPDMA32)|c.AllocFlags, c.Order)
 	if err != nil {
 		return nil, err
 	}
