@@ -459,8 +459,8 @@ func TestKmallocZones(t *testing.T) {
 		t.Fatal(err)
 	}
 	pfn, _ := k.pm.VirtToPFN(a)
-	if k.pm.Pages[pfn].Zone != mm.ZoneDMA || k.slabs.Find("dma-kmalloc-128") == nil {
-		t.Fatalf("GFP_DMA kmalloc in %s", k.pm.Pages[pfn].Zone)
+	if k.pm.ZoneOf(pfn) != mm.ZoneDMA || k.slabs.Find("dma-kmalloc-128") == nil {
+		t.Fatalf("GFP_DMA kmalloc in %s", k.pm.ZoneOf(pfn))
 	}
 	b, _ := k.Kmalloc(100, mm.GFPHighUser)
 	pfn, _ = k.pm.VirtToPFN(b)
@@ -468,7 +468,7 @@ func TestKmallocZones(t *testing.T) {
 	for _, r := range k.Dmesg() {
 		warned = warned || strings.HasPrefix(r.Text, "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: ")
 	}
-	if k.pm.Pages[pfn].Zone == mm.ZoneHighMem || !warned {
-		t.Fatalf("kmalloc(__GFP_HIGHMEM): zone %s, warned %v", k.pm.Pages[pfn].Zone, warned)
+	if k.pm.ZoneOf(pfn) == mm.ZoneHighMem || !warned {
+		t.Fatalf("kmalloc(__GFP_HIGHMEM): zone %s, warned %v", k.pm.ZoneOf(pfn), warned)
 	}
 }

@@ -493,7 +493,7 @@ func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
 	}
 	p := &k.pm.Pages[pfn]
 	ki := KmemInfo{Addr: addr, PFN: pfn, Page: pageStructAddr(pfn), Physical: uint64(pfn) * mm.PageSize,
-		Count: int(p.Refcount), Zone: p.Zone.String(), Flags: []string{}}
+		Count: int(p.Refcount), Zone: k.pm.ZoneOf(pfn).String(), Flags: []string{}}
 	if p.Flags&mm.PGSlab != 0 {
 		ki.Flags = append(ki.Flags, "slab")
 	}
@@ -504,7 +504,7 @@ func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
 		ki.Flags = append(ki.Flags, "buddy")
 	}
 	if p.Flags&mm.PGSlab != 0 {
-		s := p.Slab.(*mm.Slab)
+		s := p.Slab
 		c := s.Cache
 		off := int(addr - s.Addr(0))
 		i := off / c.Size

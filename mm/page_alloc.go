@@ -36,12 +36,12 @@ type Page struct {
 	// Order is the order of the block this page heads: a free block's
 	// (buddy_order) or an allocation's.
 	Order int8
-	Zone  ZoneType
 	// Slab is the slab this page belongs to (page->slab_cache and the
 	// slab fields of struct slab), set by the slab allocator.
-	Slab any
-	// prev and next link a free block's head into its free list (by
-	// pfn; -1 ends the list).
+	Slab *Slab
+	// prev and next link a free block's head into its free list, as
+	// pfn+1, so that the zero value is "none" and a fresh mem_map needs
+	// no writing (a page's zone comes from its pfn: ZoneOf).
 	prev, next int32
 }
 
@@ -179,9 +179,6 @@ func NewPhysMem(ram, lowmem int64, alloc func(n int) []byte) (*PhysMem, error) {
 			zone.Areas[i].head = -1
 		}
 		pm.Zones[z] = zone
-		for pfn := start; pfn < end; pfn++ {
-			pm.Pages[pfn] = Page{Zone: z, prev: -1, next: -1}
-		}
 	}
 	// memblock_free_all: hand every frame to the buddy allocator, in the
 	// largest aligned blocks that fit each zone.
@@ -387,7 +384,7 @@ func (pm *PhysMem) FreePages(pfn, order int) error {
 		pm.Pages[pfn+i].Refcount = 0
 	}
 	p.Flags &^= PGHead
-	z := pm.Zones[p.Zone]
+	z := pm.Zones[pm.ZoneOf(pfn)]
 	z.FreeCount++
 	pm.freeBlock(pfn, order)
 	return nil
@@ -396,7 +393,7 @@ func (pm *PhysMem) FreePages(pfn, order int) error {
 // freeBlock is __free_one_page: merge with free buddies of the same order
 // and zone, then put the block on its free list.
 func (pm *PhysMem) freeBlock(pfn, order int) {
-	z := pm.Zones[pm.Pages[pfn].Zone]
+	z := pm.Zones[pm.ZoneOf(pfn)]
 	z.Free += 1 << order
 	for order < MaxOrder {
 		buddy := pfn ^ (1 << order)
@@ -418,9 +415,9 @@ func (pm *PhysMem) addFree(z *Zone, pfn, order int) {
 	p := &pm.Pages[pfn]
 	p.Flags |= PGBuddy
 	p.Order = int8(order)
-	p.prev, p.next = -1, z.Areas[order].head
-	if p.next >= 0 {
-		pm.Pages[p.next].prev = int32(pfn)
+	p.prev, p.next = 0, z.Areas[order].head+1
+	if head := z.Areas[order].head; head >= 0 {
+		pm.Pages[head].prev = int32(pfn) + 1
 	}
 	z.Areas[order].head = int32(pfn)
 	z.Areas[order].NrFree++
@@ -428,24 +425,33 @@ func (pm *PhysMem) addFree(z *Zone, pfn, order int) {
 
 func (pm *PhysMem) delFree(z *Zone, pfn, order int) {
 	p := &pm.Pages[pfn]
-	if p.prev >= 0 {
-		pm.Pages[p.prev].next = p.next
+	if p.prev > 0 {
+		pm.Pages[p.prev-1].next = p.next
 	} else {
-		z.Areas[order].head = p.next
+		z.Areas[order].head = p.next - 1
 	}
-	if p.next >= 0 {
-		pm.Pages[p.next].prev = p.prev
+	if p.next > 0 {
+		pm.Pages[p.next-1].prev = p.prev
 	}
-	p.prev, p.next = -1, -1
+	p.prev, p.next = 0, 0
 	p.Flags &^= PGBuddy
 	z.Areas[order].NrFree--
+}
+
+// ZoneOf is page_zone: the zone frame pfn belongs to.
+func (pm *PhysMem) ZoneOf(pfn int) ZoneType {
+	for z := NrZones - 1; ; z-- {
+		if zone := pm.Zones[z]; zone != nil && pfn >= zone.StartPFN || z == ZoneDMA {
+			return z
+		}
+	}
 }
 
 // FreeBlocks lists the pfns of the free blocks of one order in a zone, in
 // list order (for inspection and tests).
 func (pm *PhysMem) FreeBlocks(z *Zone, order int) []int {
 	var out []int
-	for pfn := z.Areas[order].head; pfn >= 0; pfn = pm.Pages[pfn].next {
+	for pfn := z.Areas[order].head; pfn >= 0; pfn = pm.Pages[pfn].next - 1 {
 		out = append(out, int(pfn))
 	}
 	return out

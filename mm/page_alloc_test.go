@@ -95,7 +95,7 @@ func TestBuddyAgainstABitmapModel(t *testing.T) {
 				if err != nil {
 					continue
 				}
-				z := pm.Pages[pfn].Zone
+				z := pm.ZoneOf(pfn)
 				if gfp&GFPDMA != 0 && z != ZoneDMA || gfp&GFPHighMem == 0 && z == ZoneHighMem {
 					t.Fatalf("%#x got a block in %s", gfp, z)
 				}
@@ -145,7 +145,7 @@ func TestBuddySplitsAndMerges(t *testing.T) {
 	// An order-0 GFP_DMA allocation splits one order-10 block: one block
 	// of each order 0..9 is left.
 	pfn, err := pm.AllocPages(GFPKernelDMA, 0)
-	if err != nil || pm.Pages[pfn].Zone != ZoneDMA {
+	if err != nil || pm.ZoneOf(pfn) != ZoneDMA {
 		t.Fatal(pfn, err)
 	}
 	for o := 0; o < MaxOrder; o++ {

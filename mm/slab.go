@@ -425,7 +425,7 @@ func (pm *PhysMem) SlabObject(addr uint64) (*Slab, int, error) {
 	if !ok || pm.Pages[pfn].Flags&PGSlab == 0 {
 		return nil, 0, fmt.Errorf("0x%x: %w", addr, ErrNotSlab)
 	}
-	s := pm.Pages[pfn].Slab.(*Slab)
+	s := pm.Pages[pfn].Slab
 	off := int(addr - PageAddress(s.PFN))
 	if off%s.Cache.Size != 0 || off/s.Cache.Size >= s.Cache.ObjPerSlab {
 		return nil, 0, fmt.Errorf("0x%x: inside an object of %s, not its start: %w", addr, s.Cache.Name, ErrNotSlab)
