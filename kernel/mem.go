@@ -190,8 +190,8 @@ func (k *Kernel) ProcMeminfo() string {
 
 // VMAInfo is one area of a process as vm shows it.
 type VMAInfo struct {
-	Start    uint64 `json:"start"`
-	End      uint64 `json:"end"`
+	Start    Addr   `json:"start"`
+	End      Addr   `json:"end"`
 	Perms    string `json:"perms"`
 	Name     string `json:"name"`
 	Pages    int    `json:"pages"`
@@ -206,7 +206,7 @@ type VMInfo struct {
 	RSS     int       `json:"rss_pages"`
 	Minflt  uint64    `json:"minflt"`
 	Cow     uint64    `json:"cow_faults"`
-	Brk     uint64    `json:"brk"`
+	Brk     Addr      `json:"brk"`
 	Areas   []VMAInfo `json:"areas"`
 }
 
@@ -220,11 +220,11 @@ func (k *Kernel) VM(pid int) (VMInfo, error) {
 	if as == nil {
 		return VMInfo{}, errInvalid("%s[%d] is a kernel thread: it has no address space (mm is NULL)", t.Comm, pid)
 	}
-	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Cow: as.CowFaults, Brk: as.Brk(), Areas: []VMAInfo{}}
+	vi := VMInfo{PID: pid, Comm: t.Comm, RSS: as.RSS, Minflt: as.Minflt, Cow: as.CowFaults, Brk: Addr(as.Brk()), Areas: []VMAInfo{}}
 	for _, v := range as.VMAs() {
 		n := int((v.End - v.Start) / mm.PageSize)
 		vi.TotalVM += n
-		vi.Areas = append(vi.Areas, VMAInfo{Start: v.Start, End: v.End, Perms: vmaPerms(v), Name: v.Name,
+		vi.Areas = append(vi.Areas, VMAInfo{Start: Addr(v.Start), End: Addr(v.End), Perms: vmaPerms(v), Name: v.Name,
 			Pages: n, Resident: as.Resident(v.Start, v.End)})
 	}
 	return vi, nil
@@ -260,3 +260,10 @@ func (k *Kernel) MemWrite(pid int, addr uint64, data []byte) error {
 	}
 	return nil
 }
+
+// Addr is an address in JSON output: a "0x..." string, since JSON numbers
+// above 2^53 lose their low bits in most readers (jq among them).
+type Addr uint64
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Addr) MarshalText() ([]byte, error) { return []byte(sprintf("%#x", uint64(a))), nil }

@@ -170,16 +170,16 @@ func TestKmemSaysWhatAnAddressIs(t *testing.T) {
 	b, _ := k.Kmalloc(100, mm.GFPKernel)
 	k.Kfree(a)
 	ki, err := k.Kmem(b + 17)
-	if err != nil || ki.Cache == nil || ki.Cache.Name != "kmalloc-128" || ki.Object != b || !ki.InUse || ki.Slab.List != "cpu" {
+	if err != nil || ki.Cache == nil || ki.Cache.Name != "kmalloc-128" || uint64(ki.Object) != b || !ki.InUse || ki.Slab.List != "cpu" {
 		t.Fatalf("%+v %v", ki, err)
 	}
-	if ki, _ := k.Kmem(a); ki.InUse || ki.Object != a {
+	if ki, _ := k.Kmem(a); ki.InUse || uint64(ki.Object) != a {
 		t.Fatalf("freed object: %+v", ki)
 	}
 	c, _ := k.Cache("kmalloc-128")
 	sv := c.Slabs[0]
 	// a was freed last, so it is handed out next: first on the freelist.
-	if sv.Freelist[0] != int((a-sv.Memory)/128) || sv.Map[(b-sv.Memory)/128] != '#' || sv.InUse != 1 {
+	if sv.Freelist[0] != int((a-uint64(sv.Memory))/128) || sv.Map[(b-uint64(sv.Memory))/128] != '#' || sv.InUse != 1 {
 		t.Fatalf("slab view %+v", sv)
 	}
 	if ki, _ := k.Kmem(mm.PageOffset); !strings.Contains(ki.What, "free page in an order-10 block at pfn 0") {

@@ -404,8 +404,8 @@ func pageStructAddr(pfn int) uint64 { return vmemmapStart + uint64(pfn)*64 }
 
 // SlabView is one slab of a cache: where, which list, and its objects.
 type SlabView struct {
-	Page     uint64 `json:"page"`   // its struct page (struct slab)
-	Memory   uint64 `json:"memory"` // its first object
+	Page     Addr   `json:"page"`   // its struct page (struct slab)
+	Memory   Addr   `json:"memory"` // its first object
 	List     string `json:"list"`   // cpu, partial or full
 	Total    int    `json:"total"`
 	InUse    int    `json:"allocated"`
@@ -416,7 +416,7 @@ type SlabView struct {
 
 // CacheView is one cache with every slab.
 type CacheView struct {
-	Addr uint64 `json:"addr"` // its struct kmem_cache
+	Addr Addr `json:"addr"` // its struct kmem_cache
 	CacheInfo
 	SlabSize   int        `json:"slab_size"`
 	MinPartial int        `json:"min_partial"`
@@ -431,7 +431,7 @@ func (k *Kernel) cacheView(c *mm.Cache) CacheView {
 			info = ci
 		}
 	}
-	v := CacheView{Addr: k.cacheObjs[c][0], CacheInfo: info, SlabSize: mm.PageSize << c.Order, MinPartial: c.MinPartial, Align: c.Align}
+	v := CacheView{Addr: Addr(k.cacheObjs[c][0]), CacheInfo: info, SlabSize: mm.PageSize << c.Order, MinPartial: c.MinPartial, Align: c.Align}
 	for _, s := range c.SlabList() {
 		list := "partial"
 		switch {
@@ -451,7 +451,7 @@ func (k *Kernel) cacheView(c *mm.Cache) CacheView {
 		for j := len(s.Freelist) - 1; j >= 0; j-- {
 			fl = append(fl, s.Freelist[j])
 		}
-		v.Slabs = append(v.Slabs, SlabView{Page: pageStructAddr(s.PFN), Memory: s.Addr(0), List: list,
+		v.Slabs = append(v.Slabs, SlabView{Page: Addr(pageStructAddr(s.PFN)), Memory: Addr(s.Addr(0)), List: list,
 			Total: c.ObjPerSlab, InUse: s.InUse, Free: len(s.Freelist), Map: string(m), Freelist: fl})
 	}
 	return v
@@ -468,16 +468,16 @@ func (k *Kernel) Cache(name string) (CacheView, error) {
 
 // KmemInfo is what an address is, as crash's kmem ADDR says it.
 type KmemInfo struct {
-	Addr     uint64     `json:"addr"`
+	Addr     Addr       `json:"addr"`
 	PFN      int        `json:"pfn"`
-	Page     uint64     `json:"page"`
-	Physical uint64     `json:"physical"`
+	Page     Addr       `json:"page"`
+	Physical Addr       `json:"physical"`
 	Flags    []string   `json:"flags"`
 	Count    int        `json:"count"`
 	Zone     string     `json:"zone"`
 	Cache    *CacheView `json:"cache,omitempty"`
 	Slab     *SlabView  `json:"slab,omitempty"`
-	Object   uint64     `json:"object,omitempty"`
+	Object   Addr       `json:"object,omitempty"`
 	InUse    bool       `json:"allocated"`
 	// What describes a page that is not a slab's: free in the buddy
 	// allocator (and the block's order) or allocated pages.
@@ -492,7 +492,7 @@ func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
 			uint64(mm.PageOffset), mm.PageAddress(len(k.pm.Pages))-1)
 	}
 	p := &k.pm.Pages[pfn]
-	ki := KmemInfo{Addr: addr, PFN: pfn, Page: pageStructAddr(pfn), Physical: uint64(pfn) * mm.PageSize,
+	ki := KmemInfo{Addr: Addr(addr), PFN: pfn, Page: Addr(pageStructAddr(pfn)), Physical: Addr(uint64(pfn) * mm.PageSize),
 		Count: int(p.Refcount), Zone: k.pm.ZoneOf(pfn).String(), Flags: []string{}}
 	if p.Flags&mm.PGSlab != 0 {
 		ki.Flags = append(ki.Flags, "slab")
@@ -515,12 +515,12 @@ func (k *Kernel) Kmem(addr uint64) (KmemInfo, error) {
 		cv := k.cacheView(c)
 		ki.Cache = &cv
 		for _, sv := range cv.Slabs {
-			if sv.Memory == s.Addr(0) {
+			if uint64(sv.Memory) == s.Addr(0) {
 				sv := sv
 				ki.Slab = &sv
 			}
 		}
-		ki.Object, ki.InUse = s.Addr(i), s.Used(i)
+		ki.Object, ki.InUse = Addr(s.Addr(i)), s.Used(i)
 		ki.What = "free object"
 		if ki.InUse {
 			ki.What = "allocated object"

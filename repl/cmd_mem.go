@@ -173,7 +173,7 @@ var gfpNames = map[string]mm.GFP{
 var kmallocCmd = &Command{
 	Names:   []string{"kmalloc"},
 	Group:   "Kernel",
-	Usage:   "kmalloc SIZE [GFP_KERNEL|GFP_ATOMIC|GFP_DMA|GFP_USER|GFP_HIGHUSER] [--zero]",
+	Usage:   "kmalloc SIZE [GFP_KERNEL|GFP_ATOMIC|GFP_DMA|GFP_USER|GFP_HIGHUSER] [--zero] [--json]",
 	Summary: "Allocate kernel memory from the prompt, in a kernel thread, and print its address.",
 	Help: `
 kmalloc rounds SIZE up to a kmalloc cache (kmalloc-8 ... kmalloc-8k,
@@ -186,6 +186,7 @@ Oopses and dmesg shows the report.`,
 	MinArgs: 1, MaxArgs: 2,
 	Flags: func(fs *pflag.FlagSet) {
 		fs.Bool("zero", false, "__GFP_ZERO: zeroed memory (kzalloc)")
+		jsonFlag(fs)
 	},
 	Words: func(_ *Session, prev []string) []string {
 		if len(prev) == 1 {
@@ -217,6 +218,9 @@ Oopses and dmesg shows the report.`,
 			return usagef("%v", callErr)
 		}
 		n, _ := s.K.Ksize(addr)
+		if inv.wantJSON() {
+			return printJSON(inv.Out, map[string]any{"addr": kernel.Addr(addr), "size": size, "usable": n})
+		}
 		fmt.Fprintf(inv.Out, "0x%x (%d bytes usable)\n", addr, n)
 		s.reportStop(inv, res, "")
 		return nil
@@ -387,7 +391,7 @@ which block) or allocated.`,
 		fmt.Fprintln(w, "      PAGE         PHYSICAL      MAPPING       INDEX CNT FLAGS")
 		mapping := uint64(0)
 		if ki.Cache != nil {
-			mapping = ki.Cache.Addr
+			mapping = uint64(ki.Cache.Addr)
 		}
 		fmt.Fprintf(w, "%x %10x %16x %8d %2d %s\n", ki.Page, ki.Physical, mapping, 0, ki.Count, strings.Join(ki.Flags, ","))
 		return nil
@@ -496,7 +500,7 @@ it refuses while objects remain, as Linux warns. The kernel's own caches
 var vmallocCmd = &Command{
 	Names:   []string{"vmalloc"},
 	Group:   "Kernel",
-	Usage:   "vmalloc SIZE",
+	Usage:   "vmalloc [--json] SIZE",
 	Summary: "Allocate virtually contiguous kernel memory from the prompt (cat /proc/vmallocinfo to see it).",
 	Help: `
 vmalloc takes SIZE rounded up to pages, one page at a time from the buddy
@@ -505,6 +509,7 @@ and maps them at the lowest free address of the vmalloc area, followed by
 an unmapped guard page. Kernel stacks come from here too (16 KiB each,
 VMAP_STACK). vfree ADDR gives it back.`,
 	SeeAlso: []string{"vfree", "kmalloc", "meminfo", "cat"},
+	Flags:   jsonFlag,
 	MinArgs: 1, MaxArgs: 1,
 	Run: func(s *Session, inv *Invocation) error {
 		if err := s.requireRunning(); err != nil {
@@ -517,6 +522,9 @@ VMAP_STACK). vfree ADDR gives it back.`,
 		addr, err := s.K.PromptVmalloc(size)
 		if err != nil {
 			return usagef("%v", err)
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, map[string]any{"addr": kernel.Addr(addr), "pages": (size + 4095) / 4096})
 		}
 		fmt.Fprintf(inv.Out, "0x%x (%d pages)\n", addr, (size+4095)/4096)
 		return nil
@@ -647,7 +655,7 @@ pages arrive only when touched.`,
 var memCmd = &Command{
 	Names:   []string{"mem"},
 	Group:   "Inspection",
-	Usage:   "mem read PID ADDR LEN | mem write PID ADDR BYTES",
+	Usage:   "mem read [--json] PID ADDR LEN | mem write PID ADDR BYTES",
 	Summary: "Read (as a hex dump) or write a process's memory.",
 	Help: `
 read dumps LEN bytes at ADDR of PID's memory as hexdump -C does; write
@@ -656,6 +664,7 @@ Both go through the address space as a debugger's access does: an
 unmapped or forbidden address is "Bad address"; a write to a page not yet
 present faults it in (vm shows it resident afterwards).`,
 	SeeAlso: []string{"vm", "syscall"},
+	Flags:   jsonFlag,
 	MinArgs: 4, MaxArgs: -1,
 	Words: func(_ *Session, prev []string) []string {
 		if len(prev) == 0 {
@@ -682,6 +691,9 @@ present faults it in (vm shows it resident afterwards).`,
 				return usagef("mem read: LEN %q: want a number of bytes", inv.Args[3].Text)
 			}
 			b, err := s.K.MemRead(pid, addr, n)
+			if inv.wantJSON() && err == nil {
+				return printJSON(inv.Out, map[string]any{"addr": kernel.Addr(addr), "hex": fmt.Sprintf("%x", b)})
+			}
 			hexdump(inv.Out, addr, b)
 			if err != nil {
 				return usagef("%v", err)

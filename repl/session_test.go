@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -367,5 +368,19 @@ func TestKernelCallsFinishBesideAHog(t *testing.T) {
 	// The kernel's own objects are refused, not freed.
 	if err := s.Exec("kfree 0x1"); err == nil || !strings.Contains(err.Error(), "not yours to free") {
 		t.Fatalf("kfree of a non-prompt address: %v", err)
+	}
+}
+
+// Addresses in JSON are hex strings: a number above 2^53 would lose bits.
+func TestMemoryJSON(t *testing.T) {
+	s, out := newSession(t)
+	got := run(t, s, out, "kmalloc 100 --json")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(got), &m); err != nil || !strings.HasPrefix(m["addr"].(string), "0xffff888") || m["usable"] != 128.0 {
+		t.Fatalf("kmalloc --json: %s (%v)", got, err)
+	}
+	got = run(t, s, out, "kmem --json "+m["addr"].(string))
+	if err := json.Unmarshal([]byte(got), &m); err != nil || m["what"] != "allocated object" || m["cache"].(map[string]any)["name"] != "kmalloc-128" {
+		t.Fatalf("kmem --json: %s (%v)", got, err)
 	}
 }
