@@ -218,7 +218,7 @@ var zeros [PageSize]byte
 // is not mapped with perm (or ErrNoPage when a fault finds no memory). It
 // returns the number of bytes fn was given.
 func (as *AddrSpace) access(addr uint64, n int, perm int, fn func(b []byte)) (int, error) {
-	if n < 0 {
+	if !AccessOK(addr, n) { // the whole range first, as the uaccess helpers do
 		return 0, ErrFault
 	}
 	done := 0

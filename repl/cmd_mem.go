@@ -312,8 +312,7 @@ order the next allocations will take them.`,
 			return printJSON(inv.Out, c)
 		}
 		w := inv.Out
-		fmt.Fprintln(w, "CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME")
-		fmt.Fprintf(w, "%-16x %8d %10d %9d %6d %5dk  %s\n", c.Addr, c.ObjSize, c.InUse, c.NumObjs, c.NumSlabs, c.SlabSize/1024, c.Name)
+		cacheLine(w, &c)
 		pages := "pages"
 		if c.PagesPerSlab == 1 {
 			pages = "page"
@@ -372,8 +371,7 @@ which block) or allocated.`,
 		}
 		w := inv.Out
 		if c := ki.Cache; c != nil {
-			fmt.Fprintln(w, "CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME")
-			fmt.Fprintf(w, "%-16x %8d %10d %9d %6d %5dk  %s\n", c.Addr, c.ObjSize, c.InUse, c.NumObjs, c.NumSlabs, c.SlabSize/1024, c.Name)
+			cacheLine(w, c)
 			if sv := ki.Slab; sv != nil {
 				fmt.Fprintln(w, "  SLAB              MEMORY            NODE  TOTAL  ALLOCATED  FREE")
 				fmt.Fprintf(w, "  %-16x  %-16x     0  %5d  %9d  %4d\n", sv.Page, sv.Memory, sv.Total, sv.InUse, sv.Free)
@@ -734,6 +732,12 @@ present faults it in (vm shows it resident afterwards).`,
 		}
 		return nil
 	},
+}
+
+// cacheLine is crash's kmem cache header and row.
+func cacheLine(w io.Writer, c *kernel.CacheView) {
+	fmt.Fprintln(w, "CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME")
+	fmt.Fprintf(w, "%-16x %8d %10d %9d %6d %5dk  %s\n", uint64(c.Addr), c.ObjSize, c.InUse, c.NumObjs, c.NumSlabs, c.SlabSize/1024, c.Name)
 }
 
 // hexdump prints b as hexdump -C does, with addresses from addr.
