@@ -121,7 +121,6 @@ type Kernel struct {
 	cacheKmemCache, cacheKmemNode *mm.Cache
 	madeAtPrompt                  map[*mm.Cache]bool
 	vmAreas                       []*vmArea
-	nrOOMKills                    uint64
 	promptAllocs                  map[uint64]promptAlloc
 	promptVmallocs                map[uint64]bool
 	con                           *consoledrv.Driver

@@ -70,9 +70,8 @@ func TestTasksComeFromTheTaskStructCache(t *testing.T) {
 	if before.InUse != len(k.Tasks())-1 {
 		t.Fatalf("%d task_structs in use for %d tasks besides swapper", before.InUse, len(k.Tasks())-1)
 	}
-	var pids []int
 	for i := 0; i < 100; i++ {
-		pids = append(pids, spawn(t, k, "sleep 1s", SpawnOptions{}))
+		spawn(t, k, "sleep 1s", SpawnOptions{})
 	}
 	after := slabLine(t, k, "task_struct")
 	// 105 objects fill 21 slabs of 5: /proc/slabinfo's active_objs rises

@@ -11,9 +11,6 @@ import (
 // kmallocSizes are the kmalloc caches (kmalloc_info), smallest first.
 var kmallocSizes = []int{8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192}
 
-// kmallocMax is KMALLOC_MAX_CACHE_SIZE: larger requests take pages.
-const kmallocMax = 8192
-
 func kmallocName(size int) string {
 	if size >= 1024 {
 		return sprintf("kmalloc-%dk", size/1024)

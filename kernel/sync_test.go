@@ -157,3 +157,59 @@ func TestSchedulingWithASpinlockHeldIsABug(t *testing.T) {
 		t.Fatalf("no BUG: %s", out.String())
 	}
 }
+
+// A semaphore of count 1 lets one holder in; down sleeps in D, and
+// down_interruptible is cut short by a fatal signal.
+func TestSemaphoreDownUp(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	sem := k.newSemaphore("test_sem", 1)
+	var order []string
+	holder := func(name string, interruptible bool) func(*Task) {
+		return func(self *Task) {
+			if interruptible {
+				if err := k.downInterruptible(sem); err != 0 {
+					order = append(order, name+":EINTR")
+					return
+				}
+			} else {
+				k.down(sem)
+			}
+			order = append(order, name+":in")
+			k.sleepNs(20e6, "holding the semaphore")
+			order = append(order, name+":out")
+			k.up(sem)
+		}
+	}
+	k.requestKthread("a", holder("a", false), nil)
+	k.requestKthread("b", holder("b", false), nil)
+	k.Run(Stop{For: 5e6})
+	first, second := "", ""
+	for _, l := range k.Locks() {
+		if l.Name != "test_sem" {
+			continue
+		}
+		if l.Holder == nil || len(l.Waiters) != 1 || l.Holder.Comm == l.Waiters[0].Comm {
+			t.Fatalf("one holds it, the other waits: %+v", l)
+		}
+		first, second = l.Holder.Comm, l.Waiters[0].Comm
+	}
+	if ti := findComm(k, second); ti.State != "D" {
+		t.Fatalf("%s waits in %s, want D", second, ti.State)
+	}
+	k.Run(Stop{For: 100e6})
+	if got, want := strings.Join(order, " "), first+":in "+first+":out "+second+":in "+second+":out"; got != want {
+		t.Fatalf("order %s", got)
+	}
+	if sem.count != 1 || sem.contended != 1 || sem.acquired != 2 {
+		t.Fatalf("count %d contended %d acquired %d", sem.count, sem.contended, sem.acquired)
+	}
+}
+
+func findComm(k *Kernel, comm string) TaskInfo {
+	for _, ti := range k.Tasks() {
+		if ti.Comm == comm {
+			return ti
+		}
+	}
+	return TaskInfo{}
+}

@@ -57,12 +57,6 @@ func RenderTable(w io.Writer, header []string, rows [][]string, right ...int) er
 // secs renders ns as printk's seconds.microseconds.
 func secs(ns int64) string { return fmt.Sprintf("%d.%06d", ns/1e9, (ns%1e9)/1e3) }
 
-// cputime renders ns as ps's TIME column ([DD-]HH:MM:SS).
-func cputime(ns int64) string {
-	s := ns / 1e9
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
-}
-
 // taskName is the task as ps prints it: kernel threads in brackets.
 func taskName(comm string, kthread bool) string {
 	if kthread {

@@ -90,14 +90,12 @@ func SyncPool(n int) {
 	}
 }
 
-// sink keeps HeapPage's allocations from being optimised away.
-var sink []byte
-
 // HeapPage allocates n 4 KiB slices from the Go heap (and drops them for
 // the collector): the baseline of an order-0 alloc_pages+free_pages.
 func HeapPage(n int) {
 	for i := 0; i < n; i++ {
-		sink = make([]byte, 4096)
+		b := make([]byte, 4096)
+		runtime.KeepAlive(b) // the allocation is the point: keep it
 	}
 }
 
