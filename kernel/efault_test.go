@@ -67,3 +67,29 @@ func TestEveryPointerArgumentFaults(t *testing.T) {
 		t.Fatal("the machine must survive every bad pointer")
 	}
 }
+
+// Every implemented call has its manual page's signature, and the table
+// lists every x86-64 number once.
+func TestSysentCoversTheTable(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	seen := map[int]bool{}
+	impl := 0
+	for _, e := range k.SyscallTable() {
+		if seen[e.Nr] {
+			t.Fatalf("%d listed twice", e.Nr)
+		}
+		seen[e.Nr] = true
+		if e.Implemented {
+			impl++
+			if e.Prototype == "" {
+				t.Errorf("%s is implemented but has no prototype", e.Name)
+			}
+		}
+	}
+	if impl != len(syscallTable) {
+		t.Fatalf("%d implemented in sysent, %d in the table", impl, len(syscallTable))
+	}
+	if e, err := k.SyscallEntry("open"); err != nil || e.Implemented || e.Nr != 2 || e.Manual != "open(2)" {
+		t.Fatalf("open: %+v %v", e, err)
+	}
+}

@@ -417,3 +417,79 @@ seeded, so output stays deterministic.`,
 		return nil
 	},
 }
+
+var sysentCmd = &Command{
+	Names:   []string{"sysent"},
+	Group:   "Kernel",
+	Usage:   "sysent [--all] [--json] [NAME|NR]",
+	Summary: "List the system call table: number, name, arguments, implemented or ENOSYS.",
+	Help: `
+With no NAME, the calls kplay implements (--all: every x86-64 number
+Linux has; the others return ENOSYS). With NAME or NR, that entry: its
+number, its C signature from its manual page, and the manual page to read
+(section 2).`,
+	SeeAlso: []string{"syscall"},
+	MaxArgs: 1,
+	Flags: func(fs *pflag.FlagSet) {
+		fs.Bool("all", false, "every call Linux has, ENOSYS ones too")
+		jsonFlag(fs)
+	},
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 0 {
+			return abi.SyscallNames()
+		}
+		return nil
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		if len(inv.Args) == 1 {
+			name := inv.Args[0].Text
+			if n, err := strconv.Atoi(name); err == nil {
+				nm, ok := abi.SyscallName(n)
+				if !ok {
+					return usagef("sysent: %d is not an x86-64 system call number", n)
+				}
+				name = nm
+			}
+			e, err := s.K.SyscallEntry(name)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			if inv.wantJSON() {
+				return printJSON(inv.Out, e)
+			}
+			status := "implemented"
+			if !e.Implemented {
+				status = "not implemented: returns -1 ENOSYS (Function not implemented)"
+			}
+			fmt.Fprintf(inv.Out, "%s: number %d, %s\n", e.Name, e.Nr, status)
+			if e.Prototype != "" {
+				fmt.Fprintf(inv.Out, "  %s\n", e.Prototype)
+			}
+			fmt.Fprintf(inv.Out, "  see %s\n", e.Manual)
+			return nil
+		}
+		all, _ := inv.Flags.GetBool("all")
+		var list []kernel.Sysent
+		for _, e := range s.K.SyscallTable() {
+			if all || e.Implemented {
+				list = append(list, e)
+			}
+		}
+		if inv.wantJSON() {
+			return printJSON(inv.Out, list)
+		}
+		var rows [][]string
+		for _, e := range list {
+			impl := "yes"
+			if !e.Implemented {
+				impl = "ENOSYS"
+			}
+			args := "-"
+			if e.Implemented {
+				args = strconv.Itoa(e.Args)
+			}
+			rows = append(rows, []string{strconv.Itoa(e.Nr), e.Name, args, impl})
+		}
+		return RenderTable(inv.Out, []string{"NR", "NAME", "ARGS", "IMPLEMENTED"}, rows, 0, 2)
+	},
+}

@@ -163,7 +163,7 @@ func TestStepSwitchShowsTheHandOff(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	s, _ := newSession(t)
 	cases := map[string]string{
-		"sy":                     "sys syscall sysctl",
+		"sy":                     "sys syscall sysctl sysent",
 		"sysctl kernel.sched_rr": "kernel.sched_rr_timeslice_ms",
 		"irq ":                   "disable enable fire free list raise request",
 		"irq f":                  "fire free",
