@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -491,5 +493,54 @@ number, its C signature from its manual page, and the manual page to read
 			rows = append(rows, []string{strconv.Itoa(e.Nr), e.Name, args, impl})
 		}
 		return RenderTable(inv.Out, []string{"NR", "NAME", "ARGS", "IMPLEMENTED"}, rows, 0, 2)
+	},
+}
+
+var procCmd = &Command{
+	Names:   []string{"proc"},
+	Group:   "Inspection",
+	Usage:   "proc dump DIR",
+	Summary: "Write every /proc file the kernel generates into a host directory.",
+	Help: `
+proc dump DIR writes the generated /proc tree (the files cat can read:
+/proc/stat, /proc/meminfo, /proc/PID/stat...) under DIR, creating it, so
+that host tools can read a snapshot. The real procps tools read /proc
+only, so bind-mount the files over it in a private mount namespace:
+
+  unshare -rm sh -c 'mount --bind DIR/meminfo /proc/meminfo && free'`,
+	SeeAlso: []string{"cat"},
+	MinArgs: 2, MaxArgs: 2,
+	Words: func(_ *Session, prev []string) []string {
+		if len(prev) == 0 {
+			return []string{"dump"}
+		}
+		return nil
+	},
+	Run: func(s *Session, inv *Invocation) error {
+		if inv.Args[0].Text != "dump" {
+			return usagef("proc: %q: want dump", inv.Args[0].Text)
+		}
+		dir := inv.Args[1].Text
+		n := 0
+		for _, p := range s.K.ProcFiles() {
+			text, err := s.K.ReadProc(p)
+			if err != nil {
+				continue
+			}
+			rel, ok := strings.CutPrefix(p, "/proc/")
+			if !ok {
+				continue // tracefs is not /proc's
+			}
+			path := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return usagef("proc dump: %v", err)
+			}
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				return usagef("proc dump: %v", err)
+			}
+			n++
+		}
+		fmt.Fprintf(inv.Out, "%d files written under %s\n", n, dir)
+		return nil
 	},
 }

@@ -384,3 +384,19 @@ func TestMemoryJSON(t *testing.T) {
 		t.Fatalf("kmem --json: %s (%v)", got, err)
 	}
 }
+
+func TestProcDump(t *testing.T) {
+	s, out := newSession(t)
+	dir := t.TempDir()
+	if got := run(t, s, out, "proc dump "+dir); !strings.HasSuffix(got, " files written under "+dir+"\n") {
+		t.Fatalf("proc dump: %q", got)
+	}
+	want, _ := s.K.ReadProc("/proc/1/status")
+	got, err := os.ReadFile(filepath.Join(dir, "1", "status"))
+	if err != nil || string(got) != want {
+		t.Fatalf("1/status: %v\n%s", err, got)
+	}
+	if err := s.Exec("proc dump /dev/null/x"); err == nil {
+		t.Fatal("a directory that cannot be made must fail")
+	}
+}
