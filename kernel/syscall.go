@@ -53,53 +53,104 @@ type syscallDef struct {
 	// straceEntry, if set, prints the arguments instead of args (clone
 	// prints them by name and not in register order).
 	straceEntry func(k *Kernel, t *Task, r *SyscallRecord)
+	// proto is the C signature its manual page (section 2) gives.
+	proto string
 }
 
 // syscallTable is indexed by x86-64 system call number (arch/x86/entry/
 // syscalls/syscall_64.tbl). Numbers that Linux has but kplay does not
-// implement return -ENOSYS; their names come from abi. It is filled in
-// init because handlers reach doSyscall, which reads the table.
-var syscallTable map[int]syscallDef
+// implement return -ENOSYS; their names come from abi. Each file that
+// implements calls adds them in its init with addSyscalls (init, because
+// handlers reach doSyscall, which reads the table).
+var syscallTable = map[int]syscallDef{}
+
+// addSyscalls puts implemented calls, by Linux name, in the table.
+func addSyscalls(defs map[string]syscallDef) {
+	for name, def := range defs {
+		n := nr(name)
+		if _, dup := syscallTable[n]; dup {
+			panic("system call " + name + " defined twice")
+		}
+		syscallTable[n] = def
+		syscallArray[n].def, syscallArray[n].ok = def, true
+	}
+}
 
 func init() {
-	syscallTable = map[int]syscallDef{
-		int(abi.SysWrite):            {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint}},
-		int(abi.SysSchedYield):       {fn: sysSchedYield},
-		int(abi.SysGetpid):           {fn: sysGetpid},
-		int(abi.SysExit):             {fn: sysExit, args: []argKind{argInt}, noReturn: true},
-		int(abi.SysUname):            {fn: sysUname, args: []argKind{argUtsname}},
-		int(abi.SysGetuid):           {fn: sysGetuid},
-		int(abi.SysGetgid):           {fn: sysGetgid},
-		int(abi.SysGeteuid):          {fn: sysGeteuid},
-		int(abi.SysGetegid):          {fn: sysGetegid},
-		int(abi.SysGetppid):          {fn: sysGetppid},
-		int(abi.SysGettid):           {fn: sysGettid},
-		int(abi.SysExitGroup):        {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true},
-		nr("nanosleep"):              {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}},
-		nr("clock_gettime"):          {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut}},
-		nr("clock_nanosleep"):        {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}},
-		nr("alarm"):                  {fn: sysAlarm, args: []argKind{argUint32}},
-		nr("times"):                  {fn: sysTimes, args: []argKind{argTms}},
-		nr("sysinfo"):                {fn: sysSysinfo, args: []argKind{argSysinfo}},
-		nr("fork"):                   {fn: sysFork},
-		nr("vfork"):                  {fn: sysVfork},
-		nr("clone"):                  {fn: sysClone, args: []argKind{argCloneFlags, argPtr, argPtr, argPtr, argPtr}, straceEntry: straceClone},
-		nr("wait4"):                  {fn: sysWait4, args: []argKind{argInt, argWaitStatus, argWaitOptions, argPtr}},
-		nr("kill"):                   {fn: sysKill, args: []argKind{argInt, argSignal}},
-		nr("getpriority"):            {fn: sysGetpriority, args: []argKind{argPrioWhich, argInt}},
-		nr("setpriority"):            {fn: sysSetpriority, args: []argKind{argPrioWhich, argInt, argInt}},
-		nr("sched_setparam"):         {fn: sysSchedSetparam, args: []argKind{argInt, argSchedParamIn}},
-		nr("sched_getparam"):         {fn: sysSchedGetparam, args: []argKind{argInt, argSchedParamOut}},
-		nr("sched_setscheduler"):     {fn: sysSchedSetscheduler, args: []argKind{argInt, argSchedPolicy, argSchedParamIn}},
-		nr("sched_getscheduler"):     {fn: sysSchedGetscheduler, args: []argKind{argInt}, retPolicy: true},
-		nr("brk"):                    {fn: sysBrk, args: []argKind{argPtr}, retAddr: true},
-		nr("mmap"):                   {fn: sysMmap, args: []argKind{argPtr, argUint, argProt, argMapFlags, argInt, argHex}, retAddr: true},
-		nr("munmap"):                 {fn: sysMunmap, args: []argKind{argPtr, argUint}},
-		nr("mprotect"):               {fn: sysMprotect, args: []argKind{argPtr, argUint, argProt}},
-		nr("sched_get_priority_max"): {fn: sysSchedGetPriorityMax, args: []argKind{argSchedPolicy}},
-		nr("sched_get_priority_min"): {fn: sysSchedGetPriorityMin, args: []argKind{argSchedPolicy}},
-		nr("sched_rr_get_interval"):  {fn: sysSchedRrGetInterval, args: []argKind{argInt, argTimespecOut}},
-	}
+	addSyscalls(map[string]syscallDef{
+		"write": {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint},
+			proto: "ssize_t write(int fd, const void buf[.count], size_t count);"},
+		"sched_yield": {fn: sysSchedYield,
+			proto: "int sched_yield(void);"},
+		"getpid": {fn: sysGetpid,
+			proto: "pid_t getpid(void);"},
+		"exit": {fn: sysExit, args: []argKind{argInt}, noReturn: true,
+			proto: "[[noreturn]] void _exit(int status);"},
+		"uname": {fn: sysUname, args: []argKind{argUtsname},
+			proto: "int uname(struct utsname *buf);"},
+		"getuid": {fn: sysGetuid,
+			proto: "uid_t getuid(void);"},
+		"getgid": {fn: sysGetgid,
+			proto: "gid_t getgid(void);"},
+		"geteuid": {fn: sysGeteuid,
+			proto: "uid_t geteuid(void);"},
+		"getegid": {fn: sysGetegid,
+			proto: "gid_t getegid(void);"},
+		"getppid": {fn: sysGetppid,
+			proto: "pid_t getppid(void);"},
+		"gettid": {fn: sysGettid,
+			proto: "pid_t gettid(void);"},
+		"exit_group": {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true,
+			proto: "[[noreturn]] void syscall(SYS_exit_group, int status);"},
+		"nanosleep": {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr},
+			proto: "int nanosleep(const struct timespec *req, struct timespec *_Nullable rem);"},
+		"clock_gettime": {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut},
+			proto: "int clock_gettime(clockid_t clockid, struct timespec *tp);"},
+		"clock_nanosleep": {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr},
+			proto: "int clock_nanosleep(clockid_t clockid, int flags, const struct timespec *request, struct timespec *_Nullable remain);"},
+		"alarm": {fn: sysAlarm, args: []argKind{argUint32},
+			proto: "unsigned int alarm(unsigned int seconds);"},
+		"times": {fn: sysTimes, args: []argKind{argTms},
+			proto: "clock_t times(struct tms *buf);"},
+		"sysinfo": {fn: sysSysinfo, args: []argKind{argSysinfo},
+			proto: "int sysinfo(struct sysinfo *info);"},
+		"fork": {fn: sysFork,
+			proto: "pid_t fork(void);"},
+		"vfork": {fn: sysVfork,
+			proto: "pid_t vfork(void);"},
+		"clone": {fn: sysClone, args: []argKind{argCloneFlags, argPtr, argPtr, argPtr, argPtr}, straceEntry: straceClone,
+			proto: "long syscall(SYS_clone, unsigned long flags, void *stack, int *parent_tid, int *child_tid, unsigned long tls);"},
+		"wait4": {fn: sysWait4, args: []argKind{argInt, argWaitStatus, argWaitOptions, argPtr},
+			proto: "pid_t wait4(pid_t pid, int *_Nullable wstatus, int options, struct rusage *_Nullable rusage);"},
+		"kill": {fn: sysKill, args: []argKind{argInt, argSignal},
+			proto: "int kill(pid_t pid, int sig);"},
+		"getpriority": {fn: sysGetpriority, args: []argKind{argPrioWhich, argInt},
+			proto: "int getpriority(int which, id_t who);"},
+		"setpriority": {fn: sysSetpriority, args: []argKind{argPrioWhich, argInt, argInt},
+			proto: "int setpriority(int which, id_t who, int prio);"},
+		"sched_setparam": {fn: sysSchedSetparam, args: []argKind{argInt, argSchedParamIn},
+			proto: "int sched_setparam(pid_t pid, const struct sched_param *param);"},
+		"sched_getparam": {fn: sysSchedGetparam, args: []argKind{argInt, argSchedParamOut},
+			proto: "int sched_getparam(pid_t pid, struct sched_param *param);"},
+		"sched_setscheduler": {fn: sysSchedSetscheduler, args: []argKind{argInt, argSchedPolicy, argSchedParamIn},
+			proto: "int sched_setscheduler(pid_t pid, int policy, const struct sched_param *param);"},
+		"sched_getscheduler": {fn: sysSchedGetscheduler, args: []argKind{argInt}, retPolicy: true,
+			proto: "int sched_getscheduler(pid_t pid);"},
+		"brk": {fn: sysBrk, args: []argKind{argPtr}, retAddr: true,
+			proto: "int brk(void *addr);"},
+		"mmap": {fn: sysMmap, args: []argKind{argPtr, argUint, argProt, argMapFlags, argInt, argHex}, retAddr: true,
+			proto: "void *mmap(void addr[.length], size_t length, int prot, int flags, int fd, off_t offset);"},
+		"munmap": {fn: sysMunmap, args: []argKind{argPtr, argUint},
+			proto: "int munmap(void addr[.length], size_t length);"},
+		"mprotect": {fn: sysMprotect, args: []argKind{argPtr, argUint, argProt},
+			proto: "int mprotect(void addr[.len], size_t len, int prot);"},
+		"sched_get_priority_max": {fn: sysSchedGetPriorityMax, args: []argKind{argSchedPolicy},
+			proto: "int sched_get_priority_max(int policy);"},
+		"sched_get_priority_min": {fn: sysSchedGetPriorityMin, args: []argKind{argSchedPolicy},
+			proto: "int sched_get_priority_min(int policy);"},
+		"sched_rr_get_interval": {fn: sysSchedRrGetInterval, args: []argKind{argInt, argTimespecOut},
+			proto: "int sched_rr_get_interval(pid_t pid, struct timespec *tp);"},
+	})
 }
 
 // nr is the number of a system call Linux has, by name.
@@ -241,18 +292,10 @@ func (k *Kernel) ksyscalld(self *Task) {
 }
 
 // syscallArray is syscallTable as an array indexed by number, for the
-// dispatch on every call; the init after the table's fills it.
+// dispatch on every call.
 var syscallArray [abi.NRSyscalls]struct {
 	def syscallDef
 	ok  bool
-}
-
-func init() {
-	for nr, def := range syscallTable {
-		if nr >= 0 && nr < abi.NRSyscalls {
-			syscallArray[nr].def, syscallArray[nr].ok = def, true
-		}
-	}
 }
 
 // lookupSyscall is the dispatch: the handler of nr, if kplay has one.
