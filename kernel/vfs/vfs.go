@@ -554,4 +554,3 @@ func (v *VFS) PathString(p Path) string {
 	}
 	return s
 }
-
