@@ -3,6 +3,7 @@ package kernel
 import (
 	"kplay/kernel/abi"
 	"kplay/kernel/prog"
+	"kplay/kernel/vfs"
 	"kplay/mm"
 )
 
@@ -116,6 +117,8 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	} else {
 		c.Files = newFiles
 	}
+	c.FS = copyFS(p.FS, flags&cloneFS != 0)
+	c.rlim = p.rlim
 	if flags&cloneVfork != 0 {
 		c.vforkDone = newCompletion("vfork_done")
 	}
@@ -130,10 +133,10 @@ func (k *Kernel) dupFiles(f *FilesStruct) *FilesStruct {
 	if obj == 0 {
 		return nil
 	}
-	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}, obj: obj}
+	n := &FilesStruct{fds: append([]*vfs.File(nil), f.fds...), cloexec: append([]bool(nil), f.cloexec...), usage: atomicT{1}, obj: obj}
 	for _, x := range n.fds {
 		if x != nil {
-			x.usage.inc()
+			x.Get()
 		}
 	}
 	return n
@@ -146,11 +149,11 @@ func (k *Kernel) putFiles(f *FilesStruct) {
 		return
 	}
 	for _, x := range f.fds {
-		if x != nil && x.usage.decAndTest() {
-			k.kmemCacheFree("filp", x.obj) // fput of the last reference
-			x.obj = 0
+		if x != nil {
+			x.Put()
 		}
 	}
+	f.fds, f.cloexec = nil, nil
 	k.kmemCacheFree("files_cache", f.obj)
 	f.obj = 0
 }

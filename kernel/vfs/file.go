@@ -24,6 +24,9 @@ type InodeOperations struct {
 	// GetLink is a symlink's target (get_link); p is where the link is,
 	// for links that depend on who reads them (/proc/self).
 	GetLink func(d *Dentry) (string, Errno)
+	// Revalidate, on a directory with Lookup, says whether a cached child
+	// is still good (d_revalidate); without it every lookup asks again.
+	Revalidate func(d *Dentry) bool
 	// Setsize changes a regular file's size (setattr with ATTR_SIZE).
 	Setsize func(in *Inode, size int64) Errno
 }

@@ -115,8 +115,10 @@ func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, Errno) {
 		return d.children[name], 0
 	}
 	if old := d.children[name]; old != nil {
-		v.removeChild(old)
-		v.freeDentry(old)
+		if in.Op.Revalidate != nil && in.Op.Revalidate(old) {
+			return old, 0
+		}
+		v.dropDentry(old)
 	}
 	child, err := in.Op.Lookup(d, name)
 	if err != 0 || child == nil {
@@ -128,6 +130,19 @@ func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, Errno) {
 	}
 	v.AddChild(nd, child)
 	return nd, 0
+}
+
+// dropDentry takes a stale entry and what is cached below it out of the
+// cache (d_invalidate); inodes no open file holds are freed.
+func (v *VFS) dropDentry(d *Dentry) {
+	for _, c := range d.Children() {
+		v.dropDentry(c)
+	}
+	v.removeChild(d)
+	v.freeDentry(d)
+	if in := d.Inode; in != nil && in.openCount <= 0 {
+		v.putInode(in)
+	}
 }
 
 // follow resolves the symlink at p, reached from dir.
