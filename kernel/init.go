@@ -18,6 +18,7 @@ func (k *Kernel) kernelInit(self *Task) {
 	self.Flags &^= pfKthread
 	k.setupUserMM(self)
 	k.populateRootfs()
+	k.pipeInit()
 	k.openConsole(self)
 	k.initShell(self)
 }

@@ -127,6 +127,8 @@ type Kernel struct {
 	con                           *consoledrv.Driver
 	vfs                           *vfs.VFS
 	conFops                       *vfs.FileOperations
+	pipefs                        *vfs.SuperBlock // pipefs's kern_mount
+	pipeFops                      *vfs.FileOperations
 	random                        *prng
 	console                       *consoledrv.Console
 

@@ -37,6 +37,7 @@ const (
 	argRlimitResource                      // RLIMIT_NOFILE
 	argRlimitIn                            // const struct rlimit *
 	argRlimitOut                           // struct rlimit *, filled on success
+	argFdPair                              // int[2], filled on success (pipe, pipe2)
 )
 
 // argOmitted marks an argument strace does not print.
@@ -146,6 +147,9 @@ func init() {
 			return straceEnum(int(int32(r.Args[i])), rlimitNames, "RLIMIT_???")
 		}},
 		argRlimitIn: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string { return k.straceRlimit(t, r.Args[i]) }},
+		argFdPair: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
+			return k.straceFdPair(t, r, i)
+		}},
 		argRlimitOut: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
 			if r.Ret != 0 {
 				return "", false
