@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"kplay/kernel/abi"
 	"kplay/kernel/vfs"
@@ -44,8 +43,9 @@ import (
 //
 // Sleeping is real: the task goes to TASK_INTERRUPTIBLE on the pipe's
 // rd_wait or wr_wait queue and the scheduler runs someone else; the other
-// end's read, write or close wakes it. Its kernel stack (bt) shows
-// pipe_read <- vfs_read <- ksys_read.
+// end's read, write or close wakes it. bt shows it in pipe_read or
+// pipe_write, under schedule; the switch's reason says "pipe empty" or
+// "pipe full".
 //
 // Linux holds pipe->mutex around the ring. kplay's kernel code runs on one
 // CPU and is never preempted between its sleeps, so only one task touches
@@ -110,10 +110,10 @@ type pipeInodeInfo struct {
 	freed        bool
 }
 
-func (p *pipeInodeInfo) empty() bool     { return p.head == p.tail }
+func (p *pipeInodeInfo) empty() bool       { return p.head == p.tail }
 func (p *pipeInodeInfo) occupancy() uint32 { return p.head - p.tail }
-func (p *pipeInodeInfo) full() bool      { return p.occupancy() >= p.maxUsage }
-func (p *pipeInodeInfo) mask() uint32    { return p.ringSize - 1 }
+func (p *pipeInodeInfo) full() bool        { return p.occupancy() >= p.maxUsage }
+func (p *pipeInodeInfo) mask() uint32      { return p.ringSize - 1 }
 
 // readable is pipe_readable: data, or no writer left to wait for.
 func (p *pipeInodeInfo) readable() bool { return !p.empty() || p.writers == 0 }
@@ -575,18 +575,4 @@ func (k *Kernel) pipeResizeRing(p *pipeInodeInfo, slots uint32) abi.Errno {
 	p.head, p.tail = n, 0
 	k.wakeUp(&p.wrWait) // there may be room for writers now
 	return 0
-}
-
-// straceFdPair prints the int[2] pipe filled, on success; the pointer
-// otherwise.
-func (k *Kernel) straceFdPair(t *Task, r *SyscallRecord, i int) (string, bool) {
-	if r.Ret != 0 {
-		return "", false
-	}
-	var b [8]byte
-	if n, _ := k.copyFromUser(t, b[:], r.Args[i]); n != len(b) {
-		return "", false
-	}
-	le := binary.LittleEndian
-	return fmt.Sprintf("[%d, %d]", int32(le.Uint32(b[0:])), int32(le.Uint32(b[4:]))), true
 }

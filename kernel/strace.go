@@ -327,15 +327,23 @@ func stracePolicy(p int) string {
 }
 
 // straceSchedParam prints struct sched_param as [prio].
-func (k *Kernel) straceSchedParam(t *Task, addr uint64) string {
-	var b [4]byte
+func (k *Kernel) straceSchedParam(t *Task, addr uint64) string { return k.straceInts(t, addr, 1) }
+
+// straceInts prints n ints in user memory as strace prints an int array
+// ([3, 4]), or the pointer when they cannot be read.
+func (k *Kernel) straceInts(t *Task, addr uint64, n int) string {
 	if addr == 0 {
 		return "NULL"
 	}
-	if n, _ := k.copyFromUser(t, b[:], addr); n != 4 {
+	b := make([]byte, 4*n)
+	if got, _ := k.copyFromUser(t, b, addr); got != len(b) {
 		return fmtPtr(addr)
 	}
-	return fmt.Sprintf("[%d]", int32(binary.LittleEndian.Uint32(b[:])))
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprint(int32(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // straceWaitStatus prints a wait status with the W* macros, as strace

@@ -174,7 +174,10 @@ func init() {
 		}},
 		argRlimitIn: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string { return k.straceRlimit(t, r.Args[i]) }},
 		argFdPair: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
-			return k.straceFdPair(t, r, i)
+			if r.Ret != 0 {
+				return "", false
+			}
+			return k.straceInts(t, r.Args[i], 2), true
 		}},
 		argRlimitOut: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
 			if r.Ret != 0 {
@@ -335,7 +338,7 @@ var mountFlagNames = []flagName{
 
 var ioctlNames = map[uint32]string{
 	tcgets: "TCGETS", 0x5402: "TCSETS", tiocgwinsz: "TIOCGWINSZ", fionclex: "FIONCLEX", fioclex: "FIOCLEX",
-	0x541b: "FIONREAD", 0x5421: "FIONBIO",
+	fionread: "FIONREAD", 0x5421: "FIONBIO",
 }
 
 // straceIoctlExit prints what TCGETS and TIOCGWINSZ filled, as strace
@@ -347,6 +350,10 @@ func straceIoctlExit(k *Kernel, t *Task, r *SyscallRecord) {
 	switch uint32(r.Args[1]) {
 	case fioclex, fionclex:
 		r.ArgText = r.ArgText[:2] // no argument
+	case fionread:
+		if r.Ret == 0 {
+			r.ArgText[2] = k.straceInts(t, r.Args[2], 1)
+		}
 	case tcgets:
 		if r.Ret == 0 {
 			r.ArgText[2] = "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD|HUPCL, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}"
@@ -361,6 +368,7 @@ func straceIoctlExit(k *Kernel, t *Task, r *SyscallRecord) {
 var fcntlCmdNames = map[int]string{
 	fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
 	fDupfdCloexec: "F_DUPFD_CLOEXEC", 5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW",
+	fSetpipeSz: "F_SETPIPE_SZ", fGetpipeSz: "F_GETPIPE_SZ",
 }
 
 // straceFcntl prints fcntl's command by name, and its argument only for
@@ -373,7 +381,7 @@ func straceFcntl(k *Kernel, t *Task, r *SyscallRecord) {
 	}
 	r.ArgText = []string{fmt.Sprint(int32(r.Args[0])), name}
 	switch cmd {
-	case fGetfd, fGetfl:
+	case fGetfd, fGetfl, fGetpipeSz:
 	case fSetfd:
 		r.ArgText = append(r.ArgText, straceFlags(r.Args[2]&fdCloexec, []flagName{{fdCloexec, "FD_CLOEXEC"}})+rest(r.Args[2]&^fdCloexec))
 	case fSetfl:
@@ -403,7 +411,7 @@ func straceFcntlExit(k *Kernel, t *Task, r *SyscallRecord) {
 			r.RetNote = "(flags FD_CLOEXEC)"
 		}
 	case fGetfl:
-		r.RetHex = true
+		r.RetHex = r.Ret != 0 // strace's %#lx prints 0 bare
 		r.RetNote = "(flags " + straceOpenFlags(uint64(r.Ret), true) + ")"
 	}
 }

@@ -684,7 +684,7 @@ const (
 const setflMask = vfs.O_APPEND | vfs.O_NONBLOCK | vfs.O_ASYNC | vfs.O_DIRECT | vfs.O_NOATIME
 
 // sysFcntl implements Linux syscall fcntl(2) for the descriptor and status
-// flags and F_DUPFD; other commands are EINVAL.
+// flags, F_DUPFD, and a pipe's size; other commands are EINVAL.
 func sysFcntl(k *Kernel, t *Task, a *[6]uint64) int64 {
 	fd, cmd, arg := int64(int32(a[0])), int(int32(a[1])), a[2]
 	f := fget(t, fd)
@@ -715,6 +715,8 @@ func sysFcntl(k *Kernel, t *Task, a *[6]uint64) int64 {
 	case fSetfl:
 		f.Flags = f.Flags&^setflMask | int(arg)&setflMask
 		return 0
+	case fSetpipeSz, fGetpipeSz:
+		return k.pipeFcntl(t, f, cmd, uint32(arg))
 	}
 	return errno(abi.EINVAL)
 }

@@ -71,7 +71,7 @@ func (u *User) Load(addr uint64, n int) []byte {
 // the first error.
 func (u *User) Write(fd int, s string) int64 {
 	for len(s) > 0 {
-		chunk := s[:min(len(s), 4096)]
+		chunk := s[:min(len(s), bufsiz)]
 		n := u.Syscall("write", uint64(fd), u.Str(chunk), uint64(len(chunk)))
 		if n <= 0 {
 			return n
@@ -154,12 +154,22 @@ func yes(u *User, argv []string) int {
 	if len(argv) > 1 {
 		line = strings.Join(argv[1:], " ")
 	}
+	// As GNU yes: as many copies of the line as fill BUFSIZ (8192), one
+	// write(2) for them all, so a pipe takes 8 KiB a call, not 2 bytes.
+	one := line + "\n"
+	buf := one
+	if len(one) <= bufsiz/2 {
+		buf = strings.Repeat(one, bufsiz/len(one))
+	}
 	for {
-		if u.Write(1, line+"\n") < 0 {
+		if u.Write(1, buf) < 0 {
 			return 1
 		}
 	}
 }
+
+// bufsiz is the C library's BUFSIZ.
+const bufsiz = 8192
 
 // sleepProg sleeps for its argument in seconds (decimals allowed).
 func sleepProg(u *User, argv []string) int {
