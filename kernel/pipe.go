@@ -244,9 +244,8 @@ func (k *Kernel) getPipeInode(t *Task) *vfs.Inode {
 	if in == nil {
 		return nil
 	}
-	// It has no name: it goes with its last file, as pipefs's dentries
-	// are deleted on their last dput. fstat still reports one link.
-	in.Nlink = 0
+	// Its one link (st_nlink 1) is an unnamed dentry; the last file's
+	// release drops it, and the VFS frees the inode.
 	pipe := k.allocPipeInfo()
 	if pipe == nil {
 		k.vfs.DropInode(in)
@@ -492,7 +491,7 @@ func (k *Kernel) pipeIoctl(f *vfs.File, cmd, arg uint64) (int64, abi.Errno) {
 // pipeRelease is pipe_release: the end goes; when the last reader or the
 // last writer goes (but not both), everyone asleep on the pipe wakes to
 // see end of file or a broken pipe. The last file frees the pipe.
-func (k *Kernel) pipeRelease(_ *vfs.Inode, f *vfs.File) {
+func (k *Kernel) pipeRelease(in *vfs.Inode, f *vfs.File) {
 	p := pipeOf(f)
 	if p == nil || p.freed {
 		return
@@ -510,6 +509,7 @@ func (k *Kernel) pipeRelease(_ *vfs.Inode, f *vfs.File) {
 	p.files--
 	if p.files == 0 {
 		k.freePipeInfo(p)
+		in.Nlink = 0 // the VFS frees the inode as this file goes
 	}
 }
 

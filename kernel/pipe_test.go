@@ -232,9 +232,10 @@ func TestPipeSystemCallsAsStraceShowsThem(t *testing.T) {
 	}
 }
 
-func TestProcFdShowsAPipeByItsInode(t *testing.T) {
+func TestAPipeIsAnUnnamedFIFOOfPipefs(t *testing.T) {
 	k, _ := boot(t, Config{Quiet: true})
 	fds, _ := k.PushUserData(1, make([]byte, 8))
+	st, _ := k.PushUserData(1, make([]byte, statSize))
 	initCall(t, k, "pipe", fds)
 	initCall(t, k, "pipe", fds)
 	for fd, want := range map[string]string{"3": "pipe:[1]", "4": "pipe:[1]", "6": "pipe:[2]"} {
@@ -242,6 +243,22 @@ func TestProcFdShowsAPipeByItsInode(t *testing.T) {
 		if got := de.Target; err != nil || got != want {
 			t.Errorf("fd %s -> %q %v, want %q", fd, got, err, want)
 		}
+	}
+	inodes := k.vfs.NrInodes // with the pipes' two
+	initCall(t, k, "fstat", 4, st)
+	b, _ := k.MemRead(1, st, statSize)
+	le := binary.LittleEndian
+	// As Linux: S_IFIFO|0600, one link, st_blksize a page, pipefs's
+	// anonymous device.
+	got := fmt.Sprintf("mode %o nlink %d blksize %d dev %#x ino %d", le.Uint32(b[24:]), le.Uint64(b[16:]), le.Uint64(b[56:]), le.Uint64(b[0:]), le.Uint64(b[8:]))
+	if want := fmt.Sprintf("mode 10600 nlink 1 blksize 4096 dev %#x ino 1", k.pipefs.Dev.Encode()); got != want || k.pipefs.Dev.Encode()>>8 != 0 {
+		t.Fatalf("fstat: %s, want %s", got, want)
+	}
+	for _, fd := range []uint64{3, 4, 5, 6} {
+		initCall(t, k, "close", fd)
+	}
+	if k.vfs.NrInodes != inodes-2 {
+		t.Fatalf("%d inodes after the pipes closed, want %d", k.vfs.NrInodes, inodes-2)
 	}
 }
 

@@ -11,9 +11,8 @@ package vfs
 func (v *VFS) NewPseudoSuper(fs *FileSystemType) *SuperBlock { return v.newSuper(fs) }
 
 // AllocFilePseudo is alloc_file_pseudo: an open file of no path on in,
-// holding the inode open as an opened file does, so that an inode with no
-// links (a pipe's) is freed when its last file is put. nil when the filp
-// cache has no memory.
+// holding the inode open as an opened file does. nil when the filp cache
+// has no memory.
 func (v *VFS) AllocFilePseudo(in *Inode, flags int, op *FileOperations) *File {
 	f := v.AllocFile(in, flags, op)
 	if f != nil {
@@ -22,10 +21,12 @@ func (v *VFS) AllocFilePseudo(in *Inode, flags int, op *FileOperations) *File {
 	return f
 }
 
-// DropInode frees an inode of a pseudo filesystem that has no name and
-// no open file (iput of a pipe's inode whose files could not be made).
+// DropInode lets an inode of a pseudo filesystem go once no file holds
+// it open: its only link was the unnamed dentry the kernel made for it,
+// and pseudo filesystems keep no unused dentries (always_delete_dentry),
+// so the last dput is the last iput. A pipe's inode is dropped by its
+// last file's release, or at once when its files could not be made.
 func (v *VFS) DropInode(in *Inode) {
-	if in.Nlink <= 0 && in.openCount <= 0 {
-		v.putInode(in)
-	}
+	in.Nlink = 0
+	v.maybeFreeInode(in)
 }
