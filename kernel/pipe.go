@@ -50,7 +50,20 @@ import (
 // Linux holds pipe->mutex around the ring. kplay's kernel code runs on one
 // CPU and is never preempted between its sleeps, so only one task touches
 // a ring at a time; the mutex would never be contended and is left out.
-// Named FIFOs (mknod S_IFIFO then open, fifo_open) are not implemented.
+// Linux's sleepers are exclusive waiters, woken one at a time
+// (wake_up_interruptible_sync_poll); kplay's wait queues wake every
+// sleeper, and each rechecks pipe_readable or pipe_writable, so the extra
+// wakeups cost a context switch but change no result.
+//
+// Rejected: a Go channel or bytes.Buffer per pipe. Either would move the
+// bytes, but hide what the lecture is about: where the data lives (pages
+// that MemFree and buddyinfo see), why PIPE_BUF writes stay whole (they
+// never straddle two buffers), and who sleeps on which queue (a goroutine
+// blocked on a channel would hold the CPU baton, or need a second
+// scheduler beside the kernel's).
+//
+// Named FIFOs (mknod S_IFIFO then open, fifo_open), splice and tee, and
+// the per-user pipe-user-pages limits are not implemented.
 
 // Sizes and limits (include/linux/pipe_fs_i.h, include/uapi/linux/limits.h).
 const (

@@ -147,21 +147,29 @@ wait`, SpawnOptions{})
 	}
 }
 
-func TestAFatalSignalCutsABlockedRead(t *testing.T) {
-	k, _ := boot(t, Config{Quiet: true})
-	parent := spawn(t, k, `syscall pipe 0x7fffffffe000
-fork { syscall read 3 0x7fffffff0000 100; exit 5 }
+func TestAFatalSignalCutsABlockedReadOrWrite(t *testing.T) {
+	for _, c := range []struct {
+		child, frame, sig string
+		signo             int
+	}{
+		{"syscall read 3 0x7fffffff0000 100", "pipe_read", "SIGTERM", 15},
+		{"repeat 17 { syscall write 4 0x7fffffff0000 4096 }", "pipe_write", "SIGKILL", 9},
+	} {
+		k, _ := boot(t, Config{Quiet: true})
+		parent := spawn(t, k, fmt.Sprintf(`syscall pipe 0x7fffffffe000
+fork { %s; exit 5 }
 sleep 10ms
-syscall kill 7 15
-wait`, SpawnOptions{})
-	k.Run(Stop{For: 5e6})
-	if st, in := pipeTask(k, parent+1, "pipe_read"); st != "S" || !in {
-		t.Fatalf("reader is %s (in pipe_read: %v)", st, in)
-	}
-	k.Run(Stop{For: 50e6})
-	l := syscallLines(k, parent)
-	if want := "wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 7"; l[len(l)-2] != want {
-		t.Fatalf("got %q, want %q", l[len(l)-2], want)
+syscall kill 7 %d
+wait`, c.child, c.signo), SpawnOptions{})
+		k.Run(Stop{For: 5e6})
+		if st, in := pipeTask(k, parent+1, c.frame); st != "S" || !in {
+			t.Fatalf("%s: child is %s (in %s: %v)", c.child, st, c.frame, in)
+		}
+		k.Run(Stop{For: 50e6})
+		l := syscallLines(k, parent)
+		if want := fmt.Sprintf("wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == %s}], 0, NULL) = 7", c.sig); l[len(l)-2] != want {
+			t.Fatalf("%s: got %q, want %q", c.child, l[len(l)-2], want)
+		}
 	}
 }
 
@@ -222,6 +230,16 @@ func TestPipeSystemCallsAsStraceShowsThem(t *testing.T) {
 		{"write", []uint64{4, page, 1}, `write(4, "p", 1) = -1 EPIPE (Broken pipe)`},
 		{"close", []uint64{4}, "close(4) = 0"},
 		{"close", []uint64{5}, "close(5) = 0"},
+		// O_DIRECT: a packet pipe. Each write is a packet; a read takes at
+		// most one, and drops what of it does not fit.
+		{"pipe2", []uint64{fds, vfs.O_DIRECT}, "pipe2([3, 4], O_DIRECT) = 0"},
+		{"fcntl", []uint64{4, fGetfl}, "fcntl(4, F_GETFL) = 0x4001 (flags O_WRONLY|O_DIRECT)"},
+		{"write", []uint64{4, page, 3}, `write(4, "ppp", 3) = 3`},
+		{"write", []uint64{4, page, 2}, `write(4, "pp", 2) = 2`},
+		{"read", []uint64{3, page + 4096, 1}, `read(3, "p", 1) = 1`},
+		{"read", []uint64{3, page + 4096, 10}, `read(3, "pp", 10) = 2`},
+		{"close", []uint64{3}, "close(3) = 0"},
+		{"close", []uint64{4}, "close(4) = 0"},
 	} {
 		if got := initCall(t, k, c.name, c.args...); got != c.want {
 			t.Errorf("got  %s\nwant %s", got, c.want)
