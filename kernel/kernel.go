@@ -148,6 +148,7 @@ type Kernel struct {
 	vmstatWork        *delayedWork
 	nsyscalld         int
 	nrForks           uint64       // processes created since boot (total_forks, /proc/stat)
+	oomKills          uint64       // the OOM_KILL event of /proc/vmstat
 	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
 	userTimers        []*userTimer // timers added from the front end, in order
 

@@ -28,6 +28,9 @@ var procFiles = map[string]func(k *Kernel) string{
 	"/proc/devices":     (*Kernel).ProcDevices,
 	"/proc/cpuinfo":     (*Kernel).ProcCpuinfo,
 	"/proc/modules":     (*Kernel).ProcModules,
+	"/proc/interrupts":  (*Kernel).ProcInterrupts,
+	"/proc/softirqs":    (*Kernel).ProcSoftirqs,
+	"/proc/vmstat":      (*Kernel).ProcVmstat,
 	// tracefs, until the VFS mounts it.
 	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
 }

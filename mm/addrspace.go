@@ -52,7 +52,10 @@ type AddrSpace struct {
 	// OOMSkip is MMF_OOM_SKIP: the OOM killer reaped this address space
 	// and will not choose it again.
 	OOMSkip bool
-	brk     uint64 // 0 until the first brk
+	// Argv are the argument strings execve placed at the top of the
+	// stack (arg_start..arg_end), as /proc/<pid>/cmdline reads them.
+	Argv []string
+	brk  uint64 // 0 until the first brk
 }
 
 // ErrNoPage is a fault that found no free page: the kernel's way out is
@@ -161,6 +164,7 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 		return pfn, nil
 	}
 	as.Minflt++
+	as.pm.PgFault++
 	if !write {
 		as.pte[vpn] = zeroPage
 		return zeroPage, nil
@@ -181,6 +185,7 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 // refcount is 1); otherwise the writer gets a copy and drops its share.
 func (as *AddrSpace) cowFault(vpn uint64, pfn int) (int, error) {
 	as.Minflt++
+	as.pm.PgFault++
 	p := &as.pm.Pages[pfn]
 	if p.Refcount == 1 {
 		delete(as.cow, vpn) // wp_page_reuse
@@ -284,7 +289,7 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 // of memory, but keeps the error for a caller that checks.
 func (as *AddrSpace) Dup() (*AddrSpace, error) {
 	c := NewAddrSpace(as.pm)
-	c.brk, c.HiwaterVM = as.brk, as.HiwaterVM
+	c.brk, c.HiwaterVM, c.Argv = as.brk, as.HiwaterVM, as.Argv
 	for _, v := range as.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)
