@@ -177,6 +177,7 @@ func (k *Kernel) populateRootfs() {
 	k.writeBootFile("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n", 0o644)
 	k.writeBootFile("/etc/group", "root:x:0:\nusers:x:100:user\nuser:x:1000:\n", 0o644)
 	k.writeBootFile("/etc/motd", "Welcome to kplay.\n", 0o644)
+	k.setupBin()
 	mount := func(source, target, fstype string, flags int) {
 		p, err := k.vfs.Lookup(root, root.Cwd, target, true)
 		if err == 0 {

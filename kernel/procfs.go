@@ -108,8 +108,14 @@ func procIno(sb *vfs.SuperBlock, p string) uint64 {
 // procMode is the mode of procfs path p, and a symlink's target, or false
 // if p does not exist now.
 func (k *Kernel) procMode(p string) (uint32, string, bool) {
-	if t, ok := k.procLinks()[p]; ok {
+	links := k.procLinks()
+	if t, ok := links[p]; ok {
 		return vfs.S_IFLNK | 0o777, t, true
+	}
+	for l := range links {
+		if strings.HasPrefix(l, p+"/") {
+			return vfs.S_IFDIR | 0o500, "", true // fd/: only its owner may list it
+		}
 	}
 	for _, f := range k.procPaths() {
 		switch {
@@ -150,10 +156,14 @@ func (k *Kernel) procInode(sb *vfs.SuperBlock, p string) *vfs.Inode {
 		in.Op, in.FOp = k.procDirIops(), k.procDirFops()
 		in.Nlink = 2
 	default:
-		in.FOp = k.procFileFops()
+		in.Op, in.FOp = &procFileIops, k.procFileFops()
 	}
 	return in
 }
+
+// procFileIops accept a truncation and ignore it, as proc_setattr does
+// for ATTR_SIZE: echo 1 > /proc/sys/... opens with O_TRUNC.
+var procFileIops = vfs.InodeOperations{Setsize: func(*vfs.Inode, int64) abi.Errno { return 0 }}
 
 // procPid is the pid of a path under /proc/<pid>/.
 func procPid(p string) (int, bool) {

@@ -37,6 +37,8 @@ const (
 	argRlimitResource                      // RLIMIT_NOFILE
 	argRlimitIn                            // const struct rlimit *
 	argRlimitOut                           // struct rlimit *, filled on success
+	argArgv                                // char *const argv[]: ["cat", "/etc/motd"]
+	argEnvp                                // char *const envp[]: 0x7ffc... /* 3 vars */
 )
 
 // argOmitted marks an argument strace does not print.
@@ -144,6 +146,30 @@ func init() {
 		}},
 		argRlimitResource: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			return straceEnum(int(int32(r.Args[i])), rlimitNames, "RLIMIT_???")
+		}},
+		argArgv: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string {
+			if r.Args[i] == 0 {
+				return "NULL"
+			}
+			argv, err := k.userStrings(t, r.Args[i])
+			if err != 0 {
+				return fmtPtr(r.Args[i])
+			}
+			q := make([]string, len(argv))
+			for j, s := range argv {
+				q[j] = abi.QuoteString([]byte(s), abi.StraceStringLimit)
+			}
+			return "[" + strings.Join(q, ", ") + "]"
+		}},
+		argEnvp: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string {
+			if r.Args[i] == 0 {
+				return "NULL"
+			}
+			envp, err := k.userStrings(t, r.Args[i])
+			if err != 0 {
+				return fmtPtr(r.Args[i])
+			}
+			return fmt.Sprintf("%s /* %d vars */", fmtPtr(r.Args[i]), len(envp))
 		}},
 		argRlimitIn: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string { return k.straceRlimit(t, r.Args[i]) }},
 		argRlimitOut: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {

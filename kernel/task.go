@@ -110,8 +110,13 @@ type Task struct {
 
 	// prog is the program a user task runs (its "executable").
 	prog *prog.Program
-	// forkBody is what the child of the next fork runs.
-	forkBody []prog.Stmt
+	// forkImage is what the child of the next fork runs.
+	forkImage image
+	// execImage is set by a successful execve: the task's next image.
+	execImage *image
+	// Argv is the argument vector of the last execve (or spawn), which
+	// /proc/<pid>/cmdline shows.
+	Argv []string
 	// exitSignal is sent to the parent at exit: SIGCHLD, or -1 for a
 	// thread.
 	exitSignal int
