@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"strconv"
 	"strings"
 
 	"kplay/irq"
@@ -10,44 +9,22 @@ import (
 // /proc/interrupts and /proc/softirqs, in Linux 6.6's formats, for one
 // CPU.
 
-// InterruptLine is one line of /proc/interrupts with its columns as
-// show_interrupts (kernel/irq/proc.c) fills them, and for a numbered line
-// the descriptor it shows. The REPL's irq table and /proc/interrupts both
-// render these.
-type InterruptLine struct {
-	// Label is the first column without its colon: the IRQ number, or an
-	// architecture line's name ("ERR").
-	Label string
-	// Count is the CPU0 column (kstat_irqs_cpu), or the arch counter.
-	Count uint64
-	// Chip is the irq_chip's name; HWIRQ is the hardware IRQ number and
-	// the flow handler's name (desc->name), "4-edge"; Actions are the
-	// handlers' names, "mydev, other". All three are empty on arch lines.
-	Chip, HWIRQ, Actions string
-	// Desc is the descriptor of a numbered line; nil on arch lines.
-	Desc *irq.DescInfo
-}
-
-// Interrupts returns the interrupt lines: with all false those
-// irq.Table.Info lists (a handler, a count, or a state worth showing),
-// with all true every line; then ERR, the count of spurious interrupts
-// (irq_err_count), which x86's arch_show_interrupts prints last. kplay
-// has no local APIC, NMIs or IPIs, so the other arch lines (NMI, LOC,
-// RES, CAL...) do not appear.
-func (k *Kernel) Interrupts(all bool) []InterruptLine {
-	descs := k.irqs.Info(all)
-	out := make([]InterruptLine, 0, len(descs)+1)
-	for i := range descs {
-		d := &descs[i]
-		out = append(out, InterruptLine{
-			Label: strconv.Itoa(d.IRQ), Count: d.Count, Chip: d.Chip,
-			// Every kplay line is in the chip's domain, with hwirq = irq.
-			HWIRQ:   strconv.Itoa(d.IRQ) + "-" + d.Type,
-			Actions: strings.Join(d.Actions, ", "),
-			Desc:    d,
-		})
-	}
-	return append(out, InterruptLine{Label: "ERR", Count: k.irqs.ErrCount()})
+// archIRQLines are the lines x86's arch_show_interrupts prints after the
+// numbered ones with a count per CPU, for kplay's configuration:
+// CONFIG_X86_LOCAL_APIC and CONFIG_SMP (every x86-64 distribution kernel),
+// without the thermal vector, machine checks, a hypervisor callback or
+// KVM's posted interrupts. kplay has no local APIC, NMIs or IPIs: its tick
+// is IRQ 0, so these count nothing and stay 0.
+var archIRQLines = []struct{ name, desc string }{
+	{"NMI", "Non-maskable interrupts"},
+	{"LOC", "Local timer interrupts"},
+	{"SPU", "Spurious interrupts"},
+	{"PMI", "Performance monitoring interrupts"},
+	{"IWI", "IRQ work interrupts"},
+	{"RTR", "APIC ICR read retries"},
+	{"RES", "Rescheduling interrupts"},
+	{"CAL", "Function call interrupts"},
+	{"TLB", "TLB shootdowns"},
 }
 
 // procIRQPrec is show_interrupts' width of the first column: 3 digits,
@@ -60,34 +37,39 @@ func procIRQPrec() int {
 	return prec
 }
 
-// ProcInterrupts renders /proc/interrupts (show_interrupts, Linux 6.6):
-// the header, "%*s" of prec+8 spaces then "CPU%-8d" per CPU; a line per
-// IRQ that has a handler or a count, "%*d: ", "%10u " per CPU, the chip
-// " %8s", the hwirq " %*lu", "-%-8s" the flow name, then "  " and the
-// actions separated by ", "; then ERR as "%*s: %10u".
+// ProcInterrupts renders /proc/interrupts (show_interrupts in
+// kernel/irq/proc.c, arch_show_interrupts in arch/x86/kernel/irq.c, Linux
+// 6.6): the header, prec+8 spaces then "CPU%-8d" per CPU; a line per IRQ
+// that has an action or a count: "%*d: ", "%10u " per CPU, the chip as
+// " %8s", the hwirq " %*lu" (kplay's lines are their own chip's domain,
+// hwirq = irq), the flow handler's name "-%-8s", then "  " and the action
+// names joined by ", "; then the arch lines "%*s: ", "%10u " per CPU and
+// "  " and the description; last ERR (irq_err_count, raises of lines
+// that do not exist) and MIS (irq_mis_count, IO-APIC mismatches: none) as
+// "%*s: %10u".
 func (k *Kernel) ProcInterrupts() string {
 	prec := procIRQPrec()
 	var b strings.Builder
 	b.WriteString(sprintf("%*s", prec+8, ""))
 	b.WriteString(sprintf("CPU%-8d", 0))
 	b.WriteByte('\n')
-	for _, l := range k.Interrupts(false) {
-		if l.Desc == nil {
-			b.WriteString(sprintf("%*s: %10d\n", prec, l.Label, l.Count))
-			continue
-		}
-		d := l.Desc
+	descs, errCount := k.IRQs(false)
+	for _, d := range descs {
 		if len(d.Actions) == 0 && d.Count == 0 {
-			continue // Linux lists only lines with an action or a count
+			continue // listed by Info for its state, not by Linux
 		}
 		b.WriteString(sprintf("%*d: %10d ", prec, d.IRQ, d.Count))
-		b.WriteString(sprintf(" %8s", d.Chip))
-		b.WriteString(sprintf(" %*d-%-8s", prec, d.IRQ, d.Type))
-		if l.Actions != "" {
-			b.WriteString("  " + l.Actions)
+		b.WriteString(sprintf(" %8s %*d-%-8s", d.Chip, prec, d.IRQ, d.Type))
+		if len(d.Actions) > 0 {
+			b.WriteString("  " + strings.Join(d.Actions, ", "))
 		}
 		b.WriteByte('\n')
 	}
+	for _, l := range archIRQLines {
+		b.WriteString(sprintf("%*s: %10d   %s\n", prec, l.name, 0, l.desc))
+	}
+	b.WriteString(sprintf("%*s: %10d\n", prec, "ERR", errCount))
+	b.WriteString(sprintf("%*s: %10d\n", prec, "MIS", 0))
 	return b.String()
 }
 

@@ -9,9 +9,8 @@ import (
 
 // The files of /proc/<pid>/, in the formats of Linux 6.6, the release
 // kplay's uname claims: fs/proc/array.c (stat, status), fs/proc/base.c
-// (cmdline, comm, environ, limits, schedstat) and kernel/sched/debug.c
-// (sched). Where a line depends
-// on the configuration, kplay's is that of a one-CPU x86-64 kernel with
+// (cmdline, comm, environ, limits, schedstat, wchan) and
+// kernel/sched/debug.c (sched). Where a line depends on the configuration, kplay's is that of a one-CPU x86-64 kernel with
 // CONFIG_SMP, CONFIG_PID_NS, CONFIG_SECCOMP_FILTER, CONFIG_CPUSETS and
 // CONFIG_SCHED_INFO, and without NUMA, NUMA balancing, hugetlbfs,
 // transparent huge pages, uclamp, user shadow stacks or schedstats (the
@@ -31,6 +30,7 @@ var pidFiles = map[string]func(k *Kernel, t *Task) string{
 	"schedstat": (*Kernel).procPidSchedstat,
 	"stat":      (*Kernel).procPidStat,
 	"status":    (*Kernel).procPidStatus,
+	"wchan":     (*Kernel).procPidWchan,
 }
 
 // Values Linux prints for resources kplay does not limit.
@@ -350,7 +350,7 @@ func (k *Kernel) procPidCmdline(t *Task) string {
 		return ""
 	}
 	var b strings.Builder
-	for _, a := range as.Argv {
+	for _, a := range t.Argv {
 		b.WriteString(a + "\x00")
 	}
 	return b.String()
@@ -402,4 +402,31 @@ func (k *Kernel) procPidLimits(t *Task) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// schedFunctions are the frames of kplay's shadow stacks that Linux marks
+// __sched (in_sched_functions): get_wchan skips them to name what the
+// task waits in.
+var schedFunctions = map[string]bool{
+	"schedule": true, "__schedule": true, "schedule_timeout": true,
+	"schedule_timeout_uninterruptible": true, "schedule_preempt_disabled": true,
+	"preempt_schedule": true, "preempt_schedule_common": true, "preempt_schedule_irq": true,
+	"__cond_resched": true, "do_nanosleep": true, "down": true, "down_interruptible": true,
+	"__down_common": true, "mutex_lock": true, "__mutex_lock": true,
+	"wait_for_completion_killable": true,
+}
+
+// procPidWchan is /proc/<pid>/wchan (proc_pid_wchan): for a task asleep
+// and off the run queue, the innermost function on its kernel stack that
+// is not a scheduler function (get_wchan); otherwise "0". No newline.
+func (k *Kernel) procPidWchan(t *Task) string {
+	if t.State == TaskRunning || t.se.OnRQ() || t == k.current {
+		return "0"
+	}
+	for i := len(t.kstack) - 1; i >= 0; i-- {
+		if !schedFunctions[t.kstack[i]] {
+			return t.kstack[i]
+		}
+	}
+	return "0"
 }

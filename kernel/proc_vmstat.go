@@ -154,7 +154,7 @@ func (k *Kernel) dirtyLimits() (thresh, bg uint64) {
 		hi -= min(hi, uint64(z.WmarkHigh))
 		x -= min(hi, x)
 	}
-	x++ // never 0
+	x++                                   // never 0
 	ratio := uint64(20*mm.PageSize) / 100 // per PAGE_SIZE, for precision
 	bgRatio := uint64(10*mm.PageSize) / 100
 	thresh = ratio * x / mm.PageSize

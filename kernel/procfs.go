@@ -206,6 +206,13 @@ func (k *Kernel) procFileFops() *vfs.FileOperations {
 			if !ok {
 				return 0, abi.EIO
 			}
+			if str, ok := procSysStrings[p]; ok {
+				if v, ok := procDostring(str.get(k), utsLen, b, *pos); ok {
+					str.set(k, v)
+					*pos += int64(len(b))
+				}
+				return len(b), 0
+			}
 			if _, err := k.SetSysctl(strings.ReplaceAll(name, "/", "."), strings.TrimSpace(string(b))); err != nil {
 				return 0, abi.EINVAL
 			}

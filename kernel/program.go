@@ -108,7 +108,6 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	t.Argv = []string{name}
 	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
 	t.MM, t.ActiveMM, t.scratch, t.Files = as, as, stackTop, files
-	as.Argv = []string{name} // what a shell would pass: the program's name
 	t.FS = copyFS(k.initTsk.FS, false)
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)

@@ -68,7 +68,6 @@ func (k *Kernel) setupUserMM(t *Task) {
 	if as == nil {
 		k.panic("execve: Out of memory for init's mm")
 	}
-	as.Argv = []string{"/sbin/init"}
 	t.MM, t.ActiveMM = as, as
 	t.scratch = stackTop
 }

@@ -52,10 +52,7 @@ type AddrSpace struct {
 	// OOMSkip is MMF_OOM_SKIP: the OOM killer reaped this address space
 	// and will not choose it again.
 	OOMSkip bool
-	// Argv are the argument strings execve placed at the top of the
-	// stack (arg_start..arg_end), as /proc/<pid>/cmdline reads them.
-	Argv []string
-	brk  uint64 // 0 until the first brk
+	brk     uint64 // 0 until the first brk
 }
 
 // ErrNoPage is a fault that found no free page: the kernel's way out is
@@ -289,7 +286,7 @@ func (as *AddrSpace) StrncpyFromUser(src uint64, max int) (string, bool, error) 
 // of memory, but keeps the error for a caller that checks.
 func (as *AddrSpace) Dup() (*AddrSpace, error) {
 	c := NewAddrSpace(as.pm)
-	c.brk, c.HiwaterVM, c.Argv = as.brk, as.HiwaterVM, as.Argv
+	c.brk, c.HiwaterVM = as.brk, as.HiwaterVM
 	for _, v := range as.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)
