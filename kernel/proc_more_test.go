@@ -303,3 +303,31 @@ func TestHostnameIsWritableThroughProcAndSethostname(t *testing.T) {
 		t.Errorf("as uid 1000: %d, nodename %q", r, k.Uname().Nodename)
 	}
 }
+
+func TestProcFilesystemsIsBootOrderWithoutRootfs(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	if got := readProc(t, k, "/proc/filesystems"); got != "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tramfs\n" {
+		t.Fatalf("/proc/filesystems:\n%s", got)
+	}
+	// rootfs is / but no registered type: mount -t rootfs is ENODEV.
+	if got := readProc(t, k, "/proc/mounts"); !strings.HasPrefix(got, "rootfs / rootfs rw 0 0\n") {
+		t.Fatalf("/proc/mounts:\n%s", got)
+	}
+	k.ResetUserData(1)
+	src, _ := k.PushUserData(1, []byte("none\x00"))
+	dst, _ := k.PushUserData(1, []byte("/tmp\x00"))
+	typ, _ := k.PushUserData(1, []byte("rootfs\x00"))
+	if r, err := k.initCall("mount", src, dst, typ, 0, 0); err != nil || r != errno(abi.ENODEV) {
+		t.Fatalf("mount -t rootfs: %d (%v), want ENODEV", r, err)
+	}
+}
+
+func TestProcPidEnvironIsOwnerOnly(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	for path, want := range map[string]uint32{"/proc/1/environ": 0o400, "/proc/1/cmdline": 0o444, "/proc/1/limits": 0o444, "/proc/1/wchan": 0o444} {
+		e, err := k.Lstat(path)
+		if err != nil || e.Mode&0o7777 != want {
+			t.Errorf("%s: mode %o (%v), want %o", path, e.Mode&0o7777, err, want)
+		}
+	}
+}

@@ -121,6 +121,8 @@ func (k *Kernel) procMode(p string) (uint32, string, bool) {
 		switch {
 		case f == p && strings.HasPrefix(p, "/proc/sys/") && !procReadOnly[p]:
 			return vfs.S_IFREG | 0o644, "", true
+		case f == p && strings.HasSuffix(p, "/environ"):
+			return vfs.S_IFREG | 0o400, "", true // S_IRUSR: the environment is private
 		case f == p:
 			return vfs.S_IFREG | 0o444, "", true
 		case strings.HasPrefix(f, p+"/"):
