@@ -145,13 +145,17 @@ func (k *Kernel) vfsInit() {
 		},
 		Free: func(cache string, obj uint64) { k.kmemCacheFree(cache, obj) },
 	})
-	// Registration order is /proc/filesystems' order.
+	// Registration order is /proc/filesystems' order, Linux's boot order:
+	// tmpfs (shmem_init, from mnt_init), proc (proc_root_init), devtmpfs
+	// (driver_init), ramfs (an fs_initcall). rootfs is mounted as / but
+	// never registered (init_mount_tree), so it is not listed and cannot
+	// be mounted again.
 	for _, fs := range []*vfs.FileSystemType{
-		vfs.Ramfs("tmpfs"), vfs.Ramfs("rootfs"), vfs.Ramfs("ramfs"), k.procFSType(), vfs.Ramfs("devtmpfs"),
+		vfs.Ramfs("tmpfs"), k.procFSType(), vfs.Ramfs("devtmpfs"), vfs.Ramfs("ramfs"),
 	} {
 		k.vfs.RegisterFilesystem(fs)
 	}
-	if err := k.vfs.MountRoot("rootfs", "rootfs"); err != 0 {
+	if err := k.vfs.MountRoot(vfs.Ramfs("rootfs"), "rootfs"); err != 0 {
 		k.panic("VFS: Cannot mount root: " + err.Error())
 	}
 	k.vfs.RegisterChrdev(memMajor, 0, 256, "mem", &vfs.FileOperations{Open: k.memOpen})

@@ -121,6 +121,8 @@ func (k *Kernel) procMode(p string) (uint32, string, bool) {
 		switch {
 		case f == p && strings.HasPrefix(p, "/proc/sys/") && !procReadOnly[p]:
 			return vfs.S_IFREG | 0o644, "", true
+		case f == p && strings.HasSuffix(p, "/environ"):
+			return vfs.S_IFREG | 0o400, "", true // S_IRUSR: the environment is private
 		case f == p:
 			return vfs.S_IFREG | 0o444, "", true
 		case strings.HasPrefix(f, p+"/"):
@@ -205,6 +207,13 @@ func (k *Kernel) procFileFops() *vfs.FileOperations {
 			name, ok := strings.CutPrefix(p, "/proc/sys/")
 			if !ok {
 				return 0, abi.EIO
+			}
+			if str, ok := procSysStrings[p]; ok {
+				if v, ok := procDostring(str.get(k), utsLen, b, *pos); ok {
+					str.set(k, v)
+					*pos += int64(len(b))
+				}
+				return len(b), 0
 			}
 			if _, err := k.SetSysctl(strings.ReplaceAll(name, "/", "."), strings.TrimSpace(string(b))); err != nil {
 				return 0, abi.EINVAL
