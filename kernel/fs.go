@@ -245,11 +245,13 @@ func (k *Kernel) openConsole(t *Task) {
 }
 
 // consoleFops are the console's file operations (tty_fops on the
-// console): writes go to the console driver; a read sees end of file,
+// console), a stream with no position: writes go to the console driver; a read sees end of file,
 // since no keyboard is attached to kplay's console.
 func (k *Kernel) consoleFops() *vfs.FileOperations {
 	if k.conFops == nil {
 		k.conFops = &vfs.FileOperations{
+			// tty_open is nonseekable: lseek and pread are ESPIPE.
+			Open: func(_ *vfs.Inode, f *vfs.File) abi.Errno { f.NonseekableOpen(); return 0 },
 			Read: func(*vfs.File, []byte, *int64) (int, abi.Errno) { return 0, 0 },
 			Write: func(_ *vfs.File, p []byte, _ *int64) (int, abi.Errno) {
 				k.con.Write(p)

@@ -44,8 +44,14 @@ func (k *Kernel) procFSType() *vfs.FileSystemType {
 func (k *Kernel) procDirIops() *vfs.InodeOperations {
 	return &vfs.InodeOperations{
 		Lookup: func(dir *vfs.Dentry, name string) (*vfs.Inode, abi.Errno) {
+			// proc_root_lookup and proc_pid_lookup fail with ENOENT
+			// rather than leave a negative dentry: a new name in /proc
+			// is ENOENT to open(O_CREAT), mkdir and symlink alike.
 			p := dir.Inode.Private.(*procNode).path + "/" + name
-			return k.procInode(dir.SB, p), 0
+			if in := k.procInode(dir.SB, p); in != nil {
+				return in, 0
+			}
+			return nil, abi.ENOENT
 		},
 		// pid_revalidate: a cached entry stays while its path exists with
 		// the same type; a link's target is read afresh.
