@@ -150,6 +150,8 @@ type Kernel struct {
 	vmstatWork        *delayedWork
 	nsyscalld         int
 	nrForks           uint64       // processes created since boot (total_forks, /proc/stat)
+	oomKills          uint64       // the OOM_KILL event of /proc/vmstat
+	hostname          string       // utsname()->nodename: sethostname, /proc/sys/kernel/hostname
 	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
 	userTimers        []*userTimer // timers added from the front end, in order
 
@@ -234,6 +236,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
 		tr:       traceBuffer{size: TraceBufEntries},
+		hostname: defaultHostname,
 	}
 	pm, err := mm.NewPhysMem(cfg.MemBytes, cfg.LowmemBytes, h.MemAlloc)
 	if err != nil {

@@ -86,12 +86,14 @@ func init() {
 		}},
 		argMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string { return straceMode(r.Args[i]) }},
 		argMknodMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			m := uint32(r.Args[i])
-			return straceFileType(m) + "|" + straceMode(uint64(m&0o7777))
+			return straceSymbolicMode(uint32(r.Args[i]))
 		}},
 		argDev: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			d := uint32(r.Args[i])
-			return fmt.Sprintf("makedev(%#x, %#x)", (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00))
+			// decode_mknod prints dev only for devices.
+			if m := uint32(r.Args[i-1]) & vfs.S_IFMT; m != vfs.S_IFCHR && m != vfs.S_IFBLK {
+				return argOmitted
+			}
+			return straceMakedev(uint64(uint32(r.Args[i])))
 		}},
 		argInt64: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string { return fmt.Sprint(int64(r.Args[i])) }},
 		argWhence: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
@@ -276,10 +278,10 @@ func (k *Kernel) straceStat(t *Task, addr uint64) (string, bool) {
 	}
 	le := binary.LittleEndian
 	mode := le.Uint32(b[24:])
-	m := straceFileType(mode) + "|" + straceMode(uint64(mode&0o7777))
+	m := straceSymbolicMode(mode)
 	if t := mode & vfs.S_IFMT; t == vfs.S_IFCHR || t == vfs.S_IFBLK {
 		d := le.Uint64(b[40:])
-		return fmt.Sprintf("{st_mode=%s, st_rdev=makedev(%#x, %#x), ...}", m, (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00)), true
+		return fmt.Sprintf("{st_mode=%s, st_rdev=%s, ...}", m, straceMakedev(d)), true
 	}
 	return fmt.Sprintf("{st_mode=%s, st_size=%d, ...}", m, int64(le.Uint64(b[48:]))), true
 }
@@ -432,4 +434,29 @@ func (k *Kernel) straceRlimit(t *Task, addr uint64) string {
 		return fmt.Sprint(v)
 	}
 	return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", f(binary.LittleEndian.Uint64(b[0:])), f(binary.LittleEndian.Uint64(b[8:])))
+}
+
+// straceMakedev prints a new_encode_dev device number as strace does:
+// "makedev(0x2a, 0)", in C's %#x, where zero has no 0x.
+func straceMakedev(d uint64) string {
+	cx := func(v uint64) string {
+		if v == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%#x", v)
+	}
+	return "makedev(" + cx((d&0xfff00)>>8) + ", " + cx((d&0xff)|((d>>12)&0xfff00)) + ")"
+}
+
+// straceSymbolicMode is print_symbolic_mode_t: the file type, the
+// set-id and sticky bits by name, then the permissions in octal
+// ("S_IFREG|S_ISUID|0755").
+func straceSymbolicMode(m uint32) string {
+	s := straceFileType(m)
+	for _, b := range []flagName{{vfs.S_ISUID, "S_ISUID"}, {vfs.S_ISGID, "S_ISGID"}, {vfs.S_ISVTX, "S_ISVTX"}} {
+		if uint64(m)&b.bit != 0 {
+			s += "|" + b.name
+		}
+	}
+	return s + "|" + straceMode(uint64(m&0o777))
 }

@@ -241,6 +241,12 @@ func (k *Kernel) readInto(t *Task, f *vfs.File, buf, count uint64, pos *int64) i
 		}
 		if n > 0 {
 			if cerr := k.copyToUser(t, buf+done, chunk[:n]); cerr != 0 {
+				// What did not reach the caller was not read: the
+				// position stays before it (filemap_read moves ki_pos
+				// by the bytes copied).
+				if pos == nil && f.Mode&vfs.FMODE_STREAM == 0 && f.Inode.IsReg() {
+					f.Pos -= int64(n)
+				}
 				if done > 0 {
 					break
 				}
@@ -798,6 +804,7 @@ func sysGetdents64(k *Kernel, t *Task, a *[6]uint64) int64 {
 	}
 	var buf []byte
 	tooSmall := false
+	start := f.Pos
 	err := f.Iterate(func(name string, ino uint64, dtype uint8) bool {
 		reclen := (19 + len(name) + 1 + 7) &^ 7
 		if uint64(len(buf)+reclen) > count {
@@ -821,6 +828,9 @@ func sysGetdents64(k *Kernel, t *Task, a *[6]uint64) int64 {
 		return errno(abi.EINVAL)
 	}
 	if err := k.copyToUser(t, a[1], buf); err != 0 {
+		// filldir64 stops at the entry it could not store: the
+		// directory's position stays where the call found it.
+		f.Pos = start
 		return errno(err)
 	}
 	return int64(len(buf))

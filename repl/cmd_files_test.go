@@ -63,7 +63,7 @@ func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
 		"echo x >":                "echo: > takes one PATH, at the end of the line",
 		"echo x >> /dev/null now": "echo: >> takes one PATH, at the end of the line",
 	})
-	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/comm,") {
+	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/cmdline,") {
 		t.Errorf("cat --peek of a file outside /proc: %v", err)
 	}
 	// /dev/null swallows what is written, and a quoted > is text.
