@@ -147,14 +147,17 @@ func (k *Kernel) vfsInit() {
 	})
 	// Registration order is /proc/filesystems' order, Linux's boot order:
 	// tmpfs (shmem_init, from mnt_init), proc (proc_root_init), devtmpfs
-	// (driver_init), ramfs (an fs_initcall). rootfs is mounted as / but
-	// never registered (init_mount_tree), so it is not listed and cannot
-	// be mounted again.
+	// (driver_init), then the fs_initcalls in link order: pipefs
+	// (init_pipe_fs, which also mounts it for the kernel) and ramfs.
+	// rootfs is mounted as / but never registered (init_mount_tree), so
+	// it is not listed and cannot be mounted again.
 	for _, fs := range []*vfs.FileSystemType{
-		vfs.Ramfs("tmpfs"), k.procFSType(), vfs.Ramfs("devtmpfs"), vfs.Ramfs("ramfs"),
+		vfs.Ramfs("tmpfs"), k.procFSType(), vfs.Ramfs("devtmpfs"),
 	} {
 		k.vfs.RegisterFilesystem(fs)
 	}
+	k.pipeInit()
+	k.vfs.RegisterFilesystem(vfs.Ramfs("ramfs"))
 	if err := k.vfs.MountRoot(vfs.Ramfs("rootfs"), "rootfs"); err != 0 {
 		k.panic("VFS: Cannot mount root: " + err.Error())
 	}

@@ -19,7 +19,6 @@ func (k *Kernel) kernelInit(self *Task) {
 	k.setupUserMM(self)
 	self.Argv = []string{"/sbin/init"}
 	k.populateRootfs()
-	k.pipeInit()
 	k.openConsole(self)
 	k.initShell(self)
 }

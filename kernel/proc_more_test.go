@@ -306,7 +306,7 @@ func TestHostnameIsWritableThroughProcAndSethostname(t *testing.T) {
 
 func TestProcFilesystemsIsBootOrderWithoutRootfs(t *testing.T) {
 	k, _ := boot(t, Config{Quiet: true})
-	if got := readProc(t, k, "/proc/filesystems"); got != "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tramfs\n" {
+	if got := readProc(t, k, "/proc/filesystems"); got != "nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tramfs\n" {
 		t.Fatalf("/proc/filesystems:\n%s", got)
 	}
 	// rootfs is / but no registered type: mount -t rootfs is ENODEV.
