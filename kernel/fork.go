@@ -120,6 +120,9 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		c.vforkDone = newCompletion("vfork_done")
 	}
 	k.traceFork(p, c)
+	if k.stracing() {
+		k.straceFork(p, c)
+	}
 	k.wakeUpNewTask(c)
 	return c, 0
 }

@@ -51,7 +51,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, sysentCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, catCmd, procCmd, lkdtmCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, straceCmd, catCmd, procCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
