@@ -173,12 +173,13 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 // filledByCall reports whether an argument is one the call writes, which
 // strace prints at exit: with the arguments after it, it goes on the
 // "<... resumed>" line of a call that blocks.
+// The kinds with an exit decoder (read's buffer, fstat's struct) are.
 func (a argKind) filledByCall() bool {
 	switch a {
 	case argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut:
 		return true
 	}
-	return false
+	return argFormats[a].exit != nil
 }
 
 // exit decodes what the call wrote for the caller.

@@ -127,8 +127,10 @@ type tracee struct {
 	decoded   bool
 	restart   bool // attached in the middle of a sleep: restart_syscall
 	cut       bool // its line was ended with " <unfinished ...>"
-	startNs   int64
-	startRun  int64
+	// lead is the "[pid N] " its open line starts with, or "".
+	lead     string
+	startNs  int64
+	startRun int64
 	// sigs are signals sent to the task and not yet reported.
 	sigs []sigInfo
 }
@@ -388,9 +390,11 @@ func (k *Kernel) printleader(te *tracee) {
 	tr := te.tr
 	k.straceFlushLine(tr, " <unfinished ...>")
 	tr.printing = te
+	te.lead = ""
 	if len(tr.tracees) > 1 {
-		fmt.Fprintf(&tr.line, "[pid %5d] ", te.t.PID)
+		te.lead = fmt.Sprintf("[pid %5d] ", te.t.PID)
 	}
+	tr.line.WriteString(te.lead)
 }
 
 // lineEnd prints the finished line.
@@ -479,6 +483,15 @@ func (k *Kernel) straceExit(t *Task, rec *SyscallRecord) {
 		k.straceCount(te, rec)
 	}
 	if tr.opts.Count {
+		return
+	}
+	if tr.printing == te && !te.cut && tr.line.Len() > 0 && !te.restart {
+		// The line is still open: what entry printed, and what the
+		// call wrote, make the whole call, decoded as the exit decoders
+		// (ioctl's struct, read's buffer) left it.
+		tr.line.Reset()
+		tr.line.WriteString(te.lead + te.name + "(" + strings.Join(rec.ArgText, ", "))
+		k.straceEndLine(te, "", rec.retText())
 		return
 	}
 	k.straceResumed(te)

@@ -44,6 +44,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"kplay/kernel/abi"
 )
 
 // straceRun boots a kernel, spawns each program, traces them with o and
@@ -446,5 +448,103 @@ strace: Process 6 attached
 [pid     6] gettid()                    = 6
 [pid     6] exit_group(0)               = ?
 [pid     6] +++ exited with 0 +++
+`)
+}
+
+// straceArgv spawns argv as the REPL's spawn PATH ARG... does, traces it
+// with o and runs for ns; it returns what strace printed.
+func straceArgv(t *testing.T, o StraceOptions, ns int64, argv ...string) string {
+	t.Helper()
+	var st bytes.Buffer
+	k, _ := boot(t, Config{Strace: &st})
+	pid, err := k.Spawn("", SpawnOptions{Argv: argv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Strace([]int{pid}, o); err != nil {
+		t.Fatal(err)
+	}
+	k.Run(Stop{For: ns})
+	return st.String()
+}
+
+// The lines strace -f prints for dash -c 'cat FILE' on Linux, less the
+// dynamic loader's and libc's calls, which kplay's programs do not make:
+// the buffers read prints at exit, the failing openat with its errno, and
+// the shell's wait4 cut by its child's lines.
+func TestStraceFollowsTheShellThroughForkExecAndCat(t *testing.T) {
+	got := straceArgv(t, StraceOptions{Follow: true}, 50e6, "/bin/sh", "-c", "cat /etc/hostname /nope; exit 3")
+	wantLines(t, got, `
+strace: Process 6 attached
+execve("/bin/sh", ["sh", "-c", "cat /etc/hostname /nope; exit 3"], NULL) = 0
+fork()                                  = 7
+strace: Process 7 attached
+[pid     6] wait4(7,  <unfinished ...>
+[pid     7] execve("/bin/cat", ["cat", "/etc/hostname", "/nope"], NULL) = 0
+[pid     7] openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
+[pid     7] read(3, "kplay\n", 4096)    = 6
+[pid     7] write(1, "kplay\n", 6)      = 6
+[pid     7] read(3, "", 4096)           = 0
+[pid     7] close(3)                    = 0
+[pid     7] openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+[pid     7] write(2, "cat: /nope: No such file or dire"..., 38) = 38
+[pid     7] exit_group(1)               = ?
+[pid     7] +++ exited with 1 +++
+<... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 1}], 0, NULL) = 7
+--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0, si_status=1, si_utime=0, si_stime=0} ---
+exit_group(3)                           = ?
++++ exited with 3 +++
+`)
+}
+
+// Without -f the child is not traced: the parent's wait4 prints whole,
+// as no other line comes between its entry and its exit.
+func TestStraceWithoutFollowTracesTheShellAlone(t *testing.T) {
+	got := straceArgv(t, StraceOptions{}, 50e6, "/bin/sh", "-c", "true")
+	wantLines(t, got, `
+strace: Process 6 attached
+execve("/bin/sh", ["sh", "-c", "true"], NULL) = 0
+fork()                                  = 7
+wait4(7, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 7
+--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---
+exit_group(0)                           = ?
++++ exited with 0 +++
+`)
+}
+
+// A call strace decodes at exit (read's buffer, fstat's struct, wait4's
+// status) is split there when its line is cut: what comes before prints
+// at entry.
+func TestStraceSplitsACallAtTheFirstArgumentItFills(t *testing.T) {
+	for name, want := range map[string]int{"read": 1, "fstat": 1, "wait4": 1, "getcwd": 0, "write": 3, "openat": 4, "nanosleep": 1, "uname": 0} {
+		nr, _ := abi.SyscallNumber(name)
+		def, ok := lookupSyscall(nr)
+		if !ok {
+			t.Fatalf("%s: not in the table", name)
+		}
+		if got := straceSplit(def, true, len(def.args)); got != want {
+			t.Errorf("%s: split at %d, want %d", name, got, want)
+		}
+	}
+}
+
+// strace -c -f of the shell: exit_group never returns, so it is not
+// counted, as strace does not.
+func TestStraceCountsTheShellAndItsChild(t *testing.T) {
+	got := straceArgv(t, StraceOptions{Follow: true, Count: true}, 50e6, "/bin/sh", "-c", "cat /etc/hostname /nope")
+	wantLines(t, got, `
+strace: Process 6 attached
+strace: Process 7 attached
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 18.18    0.000000           0         2           read
+ 18.18    0.000000           0         2           write
+ 18.18    0.000000           0         2           execve
+ 18.18    0.000000           0         2         1 openat
+  9.09    0.000000           0         1           close
+  9.09    0.000000           0         1           fork
+  9.09    0.000000           0         1           wait4
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000001           0        11         1 total
 `)
 }
