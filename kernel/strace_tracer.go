@@ -237,29 +237,32 @@ func (k *Kernel) Straces() []StraceInfo {
 	return out
 }
 
-// StraceOff ends the strace that traces pid, or with pid 0 every strace:
-// its tasks are detached ("strace: Process N detached") and a counting
-// strace prints its table. It returns the straces it ended.
+// StraceOff detaches pid from the strace that traces it ("strace:
+// Process N detached"), or with pid 0 ends every strace. A strace left
+// with no process ends, and a counting one prints its table. It returns
+// the straces it detached processes from, as they were before.
 //
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) StraceOff(pid int) ([]StraceInfo, error) {
-	var ended []*tracer
+	var detach []*tracee
 	if pid == 0 {
-		ended = slices.Clone(k.strace.tracers)
+		for _, tr := range k.strace.tracers {
+			detach = append(detach, tr.tracees...)
+		}
 	} else {
 		tr, err := k.tracerOf(pid)
 		if err != nil {
 			return nil, err
 		}
-		ended = []*tracer{tr}
+		detach = []*tracee{tr.byTask(k.tasks[pid])}
 	}
 	var out []StraceInfo
-	for _, tr := range ended {
-		out = append(out, tr.info())
-		for _, te := range slices.Clone(tr.tracees) {
-			k.straceMsg(tr, fmt.Sprintf("strace: Process %d detached", te.t.PID))
-			k.straceDetach(te)
+	for _, te := range detach {
+		if len(out) == 0 || out[len(out)-1].ID != te.tr.id {
+			out = append(out, te.tr.info())
 		}
+		k.straceMsg(te.tr, fmt.Sprintf("strace: Process %d detached", te.t.PID))
+		k.straceDetach(te)
 	}
 	return out, nil
 }

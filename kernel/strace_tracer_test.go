@@ -548,3 +548,35 @@ strace: Process 7 attached
 100.00    0.000001           0        11         1 total
 `)
 }
+
+// strace off PID detaches that process alone: its strace goes on with
+// the others, and with one process left its lines lose the prefix.
+func TestStraceOffOnePIDLeavesTheOthersTraced(t *testing.T) {
+	var st bytes.Buffer
+	k, _ := boot(t, Config{Strace: &st})
+	pid, _ := k.Spawn(`fork { sleep 10ms; syscall getpid }; wait; syscall getppid`, SpawnOptions{Name: "p"})
+	if _, err := k.Strace([]int{pid}, StraceOptions{Follow: true}); err != nil {
+		t.Fatal(err)
+	}
+	k.Run(Stop{For: 5e6})
+	if _, err := k.StraceOff(pid + 1); err != nil {
+		t.Fatal(err)
+	}
+	if in := k.Straces(); len(in) != 1 || len(in[0].PIDs) != 1 || in[0].PIDs[0] != pid {
+		t.Fatalf("after strace off %d: %+v", pid+1, in)
+	}
+	k.Run(Stop{For: 50e6})
+	wantLines(t, st.String(), `
+strace: Process 6 attached
+fork()                                  = 7
+strace: Process 7 attached
+[pid     6] wait4(-1,  <unfinished ...>
+[pid     7] nanosleep({tv_sec=0, tv_nsec=10000000},  <unfinished ...>
+strace: Process 7 detached
+<... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 7
+--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---
+getppid()                               = 1
+exit_group(0)                           = ?
++++ exited with 0 +++
+`)
+}

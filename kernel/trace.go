@@ -298,6 +298,24 @@ func (k *Kernel) Trace() TraceInfo {
 // TraceText is the content of /sys/kernel/tracing/trace.
 func (k *Kernel) TraceText() string { return k.Trace().Text() }
 
+// TraceSetEventText is the content of /sys/kernel/tracing/set_event: the
+// enabled events, one "system:event" a line.
+func (k *Kernel) TraceSetEventText() string { return traceEventLines(k.TraceEvents(), true) }
+
+// TraceAvailableEventsText is the content of
+// /sys/kernel/tracing/available_events: every event, enabled or not.
+func (k *Kernel) TraceAvailableEventsText() string { return traceEventLines(k.TraceEvents(), false) }
+
+func traceEventLines(evs []TraceEvent, enabledOnly bool) string {
+	var b strings.Builder
+	for _, e := range evs {
+		if e.Enabled || !enabledOnly {
+			b.WriteString(e.System + ":" + e.Name + "\n")
+		}
+	}
+	return b.String()
+}
+
 // held is what a tracepoint's caller holds besides the kernel's own
 // context: spinlocks and preempt_disable sections (each one level of
 // preempt depth), and whether it has disabled interrupts.

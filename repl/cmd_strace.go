@@ -22,7 +22,7 @@ var straceCmd = &Command{
   strace -c [-w] PID|COMM...  count their calls instead; print the table at the end
   strace -C [-w] PID|COMM...  print the calls and count them too
   strace summary [PID|COMM]   the table of a counting strace so far
-  strace off [PID|COMM]       end the strace that traces PID (every strace without one)
+  strace off [PID|COMM]       stop tracing PID (every process COMM names; all without one)
 
 COMM names every live process with that command name; -p PID is taken too.
 Each strace command starts one strace, as running strace does: it prints
@@ -43,8 +43,9 @@ as "<... NAME resumed>". With -f the children the processes fork (and
 their threads) are traced too, and once a strace traces more than one
 process its lines start with "[pid N] ". Signals print as --- SIG... ---,
 stops as --- stopped by SIGSTOP ---, and the end as +++ exited with N +++
-or +++ killed by SIG +++. A strace ends when its last process exits, or
-with strace off ("strace: Process N detached").
+or +++ killed by SIG +++. strace off PID detaches one process ("strace:
+Process N detached"), as if its own strace -p had been interrupted; a
+strace ends when its last process exits or is detached.
 
 -c prints no calls: it counts calls, errors and time per system call and
 prints strace -c's table when the strace ends (or strace summary shows it
@@ -224,18 +225,26 @@ func straceTargets(s *Session, args []string) ([]kernel.StraceInfo, error) {
 	return out, nil
 }
 
-// straceOff ends straces; the kernel prints the detach messages and the
-// tables of counting straces.
+// straceOff detaches the processes PID or COMM names, or every traced
+// process; the kernel prints the detach messages and the tables of
+// counting straces that end.
 func straceOff(s *Session, inv *Invocation, args []string) error {
-	targets, err := straceTargets(s, args)
+	if len(args) == 0 {
+		if len(s.K.Straces()) == 0 {
+			return usagef("strace off: no strace is running")
+		}
+		_, err := s.K.StraceOff(0)
+		return err
+	}
+	if _, err := straceTargets(s, args); err != nil {
+		return err
+	}
+	pids, err := stracePIDs(s, args[0], true)
 	if err != nil {
 		return err
 	}
-	if len(targets) == 0 {
-		return usagef("strace off: no strace is running")
-	}
-	for _, in := range targets {
-		if _, err := s.K.StraceOff(in.PIDs[0]); err != nil {
+	for _, pid := range pids {
+		if _, err := s.K.StraceOff(pid); err != nil {
 			return usagef("%v", err)
 		}
 	}

@@ -47,7 +47,8 @@ where FLAGS are irqs off (d), need-resched (N), hard/soft irq context
 uptime, so a script traces the same lines every run. The buffer keeps
 the newest 65536 entries; the header says how many were written in all.
 Timer addresses print as hashed pointers do: stable for a timer, the same
-every run. /sys/kernel/tracing/trace can also be read with cat.`,
+every run. /sys/kernel/tracing/trace, set_event (the enabled events) and
+available_events can also be read with cat.`,
 	SeeAlso: []string{"events", "step", "cat", "ps", "strace"},
 	MaxArgs: -1,
 	Flags: func(fs *pflag.FlagSet) {
