@@ -71,3 +71,31 @@ func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
 		t.Fatalf("quoted >: %q", got)
 	}
 }
+
+func TestPathsCompleteFromTheDentryCacheWithoutRunning(t *testing.T) {
+	s, out := newSession(t)
+	before := run(t, s, out, "cat --peek /proc/slabinfo")
+	jiffies := run(t, s, out, "jiffies")
+	for line, want := range map[string]string{
+		"cat /e":        "/etc/",
+		"cat /etc/h":    "/etc/hostname",
+		"ls /d":         "/dev/",
+		"ls -l /dev/nu": "/dev/null",
+		"echo x > /t":   "/tmp/",
+		"spawn /bin/sl": "/bin/sleep",
+		"cat /proc/ve":  "/proc/version",
+		"ls /nope/":     "",
+		"ls /etc/motd/": "",
+		"cat etc":       "",
+	} {
+		if got := strings.Join(Complete(s, line), " "); got != want {
+			t.Errorf("%q completes to %q, want %q", line, got, want)
+		}
+	}
+	if after := run(t, s, out, "cat --peek /proc/slabinfo"); after != before {
+		t.Errorf("completion changed the slab caches")
+	}
+	if run(t, s, out, "jiffies") != jiffies {
+		t.Errorf("completion ran the machine")
+	}
+}

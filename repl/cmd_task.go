@@ -74,6 +74,7 @@ fifo and rr need --rtprio 1-99.`,
 		}
 		return nil
 	},
+	PathArgs: true,
 	Run: func(s *Session, inv *Invocation) error {
 		if l, _ := inv.Flags.GetBool("list"); l {
 			if len(inv.Args) > 0 {

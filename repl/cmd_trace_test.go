@@ -21,7 +21,7 @@ func TestTraceIsItsOwnCommandNotAnAliasOfEvents(t *testing.T) {
 	if got := strings.Join(Complete(s, "trace "), " "); got != "clear disable enable events off on save show timeline" {
 		t.Fatalf("completion: %q", got)
 	}
-	if got := strings.Join(Complete(s, "cat /sys"), " "); got != "/sys/kernel/tracing/available_events /sys/kernel/tracing/set_event /sys/kernel/tracing/trace" {
+	if got := strings.Join(Complete(s, "cat /sys"), " "); got != "/sys/ /sys/kernel/tracing/available_events /sys/kernel/tracing/set_event /sys/kernel/tracing/trace" {
 		t.Fatalf("cat completion: %q", got)
 	}
 }

@@ -35,6 +35,9 @@ type Command struct {
 	// Words completes the positional argument at index i given the
 	// previous ones.
 	Words func(s *Session, prev []string) []string
+	// PathArgs completes positional arguments as paths of the machine's
+	// file tree as well (what the dentry cache holds).
+	PathArgs bool
 	// Run executes the command.
 	Run func(s *Session, inv *Invocation) error
 }
@@ -156,6 +159,9 @@ func Complete(s *Session, line string) []string {
 				}
 			}
 			cands = c.Words(s, prev)
+		}
+		if c.PathArgs && !strings.HasPrefix(typing, "-") {
+			cands = append(cands, s.pathNames(typing)...)
 		}
 	}
 	var out []string

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"sort"
 	"strings"
 
 	"kplay/kernel/abi"
@@ -255,4 +256,40 @@ func (v *VFS) parentOf(t Task, start Path, name string) (Path, string, bool, Err
 		return Path{}, "", false, abi.ENOTDIR
 	}
 	return dir, last, trailing, 0
+}
+
+// CachedNames lists what the dentry cache holds in the directory at the
+// absolute path dir, without looking anything up or changing any state:
+// a debugger's view for completing names. Components are followed through
+// cached dentries and mounts only (not symlinks); directories carry a
+// trailing "/". It returns nil when dir is not cached.
+func (v *VFS) CachedNames(dir string) []string {
+	p := v.followMounts(v.root)
+	for _, comp := range strings.Split(dir, "/") {
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			p = v.parent(v.root, p)
+			continue
+		}
+		d := p.Dentry.Child(comp)
+		if d == nil || d.Inode == nil || !d.Inode.IsDir() {
+			return nil
+		}
+		p = v.followMounts(Path{p.Mnt, d})
+	}
+	var out []string
+	for _, d := range p.Dentry.Children() {
+		if d.Inode == nil {
+			continue
+		}
+		name := d.Name
+		if v.followMounts(Path{p.Mnt, d}).Inode().IsDir() {
+			name += "/"
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
