@@ -52,6 +52,9 @@ type Config struct {
 	// Console receives console output (printk above the loglevel, writes to
 	// fds 1 and 2). Nil discards it.
 	Console io.Writer
+	// Strace receives the lines of strace (Kernel.Strace), a whole line
+	// per write, as tracees make system calls. Nil discards them.
+	Strace io.Writer
 	// LogBufLen is the printk ring size in bytes; 0 means 128 KiB.
 	LogBufLen int
 	// PanicOnOops halts the machine on any Oops (the panic_on_oops sysctl).
@@ -203,6 +206,7 @@ type Kernel struct {
 	events  []Event
 	evSeq   uint64
 	tr      traceBuffer
+	strace  straceState
 
 	// Faults.
 	oopses  int
@@ -235,7 +239,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
-		tr:       traceBuffer{size: TraceBufEntries},
+		tr:       newTraceBuffer(),
 		hostname: defaultHostname,
 	}
 	pm, err := mm.NewPhysMem(cfg.MemBytes, cfg.LowmemBytes, h.MemAlloc)

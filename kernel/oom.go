@@ -107,6 +107,13 @@ func (k *Kernel) userTouch(t *Task, addr uint64) bool {
 		default:
 			// A write to an unwritable page: SIGSEGV's default action.
 			k.printk(consoledrv.Info, "%s[%d]: segfault at %x ip 0000000000000000 sp 0000000000000000 error 6", t.Comm, t.PID, addr)
+			if k.stracing() {
+				code := segvAccerr
+				if t.MM.Find(addr) == nil {
+					code = segvMaperr
+				}
+				defer k.straceSender(sigInfo{code: code, addr: addr})()
+			}
 			k.sendSignal(t, abi.SIGSEGV)
 			return false
 		}

@@ -32,7 +32,9 @@ var procFiles = map[string]func(k *Kernel) string{
 	"/proc/softirqs":    (*Kernel).ProcSoftirqs,
 	"/proc/vmstat":      (*Kernel).ProcVmstat,
 	// tracefs, until the VFS mounts it.
-	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
+	"/sys/kernel/tracing/trace":            (*Kernel).TraceText,
+	"/sys/kernel/tracing/set_event":        (*Kernel).TraceSetEventText,
+	"/sys/kernel/tracing/available_events": (*Kernel).TraceAvailableEventsText,
 }
 
 // procGlobal is the generator of a /proc file that is not a task's.

@@ -42,27 +42,45 @@ func (r *SyscallRecord) displayName() string {
 // String is the call as strace prints it, e.g.
 // `write(1, "hello\n", 6)                  = 6` or `exit(0)   ...   = ?`.
 func (r *SyscallRecord) String() string {
-	ret := "?"
-	if !r.NoReturn {
-		ret = abi.FormatReturn(r.Ret)
-		if r.RetHex && r.Errno() == 0 {
-			ret = fmt.Sprintf("%#x", uint64(r.Ret))
-		}
-		if r.RetOctal && r.Errno() == 0 {
-			ret = fmt.Sprintf("%#03o", r.Ret)
-		}
-		if r.RetNote != "" && r.Ret >= 0 {
-			ret += " " + r.RetNote
-		}
-	}
 	if r.Entering {
 		// strace's line for a call that has not returned.
 		return fmt.Sprintf("%s(%s <unfinished ...>", r.displayName(), strings.Join(r.ArgText, ", "))
 	}
-	call := fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", "))
-	// strace aligns the result at column 40 (its -a default), or leaves
-	// one space after a longer call.
-	return fmt.Sprintf("%-39s = %s", call, ret)
+	return straceAlign(fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", ")), r.retText())
+}
+
+// retText is what strace prints after "= ": the value, decoded, or "?"
+// for a call that does not return.
+func (r *SyscallRecord) retText() string {
+	if r.NoReturn {
+		return "?"
+	}
+	ret := abi.FormatReturn(r.Ret)
+	if r.RetHex && r.Errno() == 0 {
+		ret = fmt.Sprintf("%#x", uint64(r.Ret))
+	}
+	if r.RetOctal && r.Errno() == 0 {
+		ret = fmt.Sprintf("%#03o", r.Ret)
+	}
+	if r.RetNote != "" && r.Ret >= 0 {
+		ret += " " + r.RetNote
+	}
+	return ret
+}
+
+// straceColumn is strace's -a default (acolumn): the column of "= ".
+const straceColumn = 40
+
+// straceAlign ends a line as strace's syscall_exiting_trace does: after
+// the call comes a space, then spaces up to column 40 (tabto), then "= "
+// and the return value. line is everything before, the "[pid N] "
+// prefix included, which counts toward the column.
+func straceAlign(line, ret string) string {
+	line += " "
+	if n := len(line); n < straceColumn {
+		line += strings.Repeat(" ", straceColumn-n)
+	}
+	return line + "= " + ret
 }
 
 // Errno is the error of a failed call, or 0.
@@ -150,6 +168,18 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 	for n := len(r.ArgText); n > 0 && r.ArgText[n-1] == argOmitted; n-- {
 		r.ArgText = r.ArgText[:n-1]
 	}
+}
+
+// filledByCall reports whether an argument is one the call writes, which
+// strace prints at exit: with the arguments after it, it goes on the
+// "<... resumed>" line of a call that blocks.
+// The kinds with an exit decoder (read's buffer, fstat's struct) are.
+func (a argKind) filledByCall() bool {
+	switch a {
+	case argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut:
+		return true
+	}
+	return argFormats[a].exit != nil
 }
 
 // exit decodes what the call wrote for the caller.

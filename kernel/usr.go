@@ -48,6 +48,11 @@ type User struct {
 	t *Task
 }
 
+// atFdcwdReg is AT_FDCWD as a register holds it. The programs open
+// files with openat(AT_FDCWD, ...), as glibc's open() has since 2.26, so
+// strace shows what it shows for the real tools.
+const atFdcwdReg = ^uint64(-atFdcwd - 1)
+
 // Syscall traps into the kernel with a call by name.
 func (u *User) Syscall(name string, args ...uint64) int64 {
 	return u.k.trap(u.t, nr(name), args...)
@@ -106,7 +111,7 @@ func cat(u *User, argv []string) int {
 	for _, f := range files {
 		fd := int64(0)
 		if f != "-" {
-			if fd = u.Syscall("open", u.Str(f), vfs.O_RDONLY); fd < 0 {
+			if fd = u.Syscall("openat", atFdcwdReg, u.Str(f), vfs.O_RDONLY); fd < 0 {
 				u.Errorf("cat: %s: %s", f, strerror(fd))
 				status = 1
 				continue
@@ -198,7 +203,7 @@ type dirent struct {
 
 // readDir lists a directory through open and getdents64.
 func (u *User) readDir(path string) ([]dirent, int64) {
-	fd := u.Syscall("open", u.Str(path), vfs.O_RDONLY|vfs.O_DIRECTORY|vfs.O_CLOEXEC)
+	fd := u.Syscall("openat", atFdcwdReg, u.Str(path), vfs.O_RDONLY|vfs.O_DIRECTORY|vfs.O_CLOEXEC)
 	if fd < 0 {
 		return nil, fd
 	}

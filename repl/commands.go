@@ -54,7 +54,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, sysentCmd, catCmd, lsCmd, echoCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, procCmd, lkdtmCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, straceCmd, procCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }

@@ -178,6 +178,11 @@ func TestCompletion(t *testing.T) {
 		"cat /proc/l":            "/proc/loadavg",
 		"cat /proc/2/s":          "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/statm /proc/2/status",
 		"cat /proc/0":            "",
+		"st":                     "st status step strace",
+		"strace o":               "off",
+		"strace -":               "--attach --follow-forks --json --summary --summary-only --summary-wall-clock",
+		"trace e":                "enable events",
+		"trace enable raw":       "raw_syscalls raw_syscalls:sys_enter raw_syscalls:sys_exit",
 	}
 	for line, want := range cases {
 		if got := strings.Join(Complete(s, line), " "); got != want {
