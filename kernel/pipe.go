@@ -409,7 +409,7 @@ func (k *Kernel) pipeWrite(f *vfs.File, src []byte, _ *int64) (int, abi.Errno) {
 	t := k.current
 	defer t.leave(t.enter("pipe_write"))
 	if p.readers == 0 {
-		k.sendSignal(t, abi.SIGPIPE)
+		k.sendSigpipe(t)
 		return 0, abi.EPIPE
 	}
 	ret := 0
@@ -428,7 +428,7 @@ func (k *Kernel) pipeWrite(f *vfs.File, src []byte, _ *int64) (int, abi.Errno) {
 	}
 	for ret < total {
 		if p.readers == 0 {
-			k.sendSignal(t, abi.SIGPIPE)
+			k.sendSigpipe(t)
 			if ret == 0 {
 				err = abi.EPIPE
 			}
@@ -487,6 +487,16 @@ func (k *Kernel) pipeWrite(f *vfs.File, src []byte, _ *int64) (int, abi.Errno) {
 		k.wakeUp(&p.wrWait)
 	}
 	return ret, err
+}
+
+// sendSigpipe is send_sig(SIGPIPE, current, 0): with priv 0 the siginfo
+// is SEND_SIG_NOINFO's, SI_USER from the writer itself, as strace shows:
+// --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=7, si_uid=0} ---.
+func (k *Kernel) sendSigpipe(t *Task) {
+	if k.stracing() && t.Cred != nil {
+		defer k.straceSender(sigInfo{code: siUser, pid: t.TGID, uid: t.Cred.UID})()
+	}
+	k.sendSignal(t, abi.SIGPIPE)
 }
 
 // pipeIoctl is pipe_ioctl: FIONREAD stores the bytes in the pipe at the
