@@ -291,7 +291,7 @@ func TestPipe2Errors(t *testing.T) {
 		want string
 	}{
 		{"pipe2", []uint64{fds, vfs.O_APPEND}, fmt.Sprintf("pipe2(%#x, O_APPEND) = -1 EINVAL (Invalid argument)", fds)},
-		{"pipe2", []uint64{fds, 1}, fmt.Sprintf("pipe2(%#x, 0x1) = -1 EINVAL (Invalid argument)", fds)},
+		{"pipe2", []uint64{fds, 1}, fmt.Sprintf("pipe2(%#x, 0x1 /* O_??? */) = -1 EINVAL (Invalid argument)", fds)},
 		{"pipe2", []uint64{fds, vfs.O_EXCL}, fmt.Sprintf("pipe2(%#x, O_EXCL) = -1 ENOPKG (Package not installed)", fds)},
 		{"pipe2", []uint64{0, 0}, "pipe2(NULL, 0) = -1 EFAULT (Bad address)"},
 		{"pipe", []uint64{0x1000}, "pipe(0x1000) = -1 EFAULT (Bad address)"},

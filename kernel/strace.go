@@ -123,11 +123,11 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 		case argSignal:
 			r.ArgText[i] = straceSignal(int(int32(a)))
 		case argWaitOptions:
-			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames)
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames, "W???")
 		case argProt:
 			r.ArgText[i] = straceProt(uint64(uint32(a)))
 		case argMapFlags:
-			r.ArgText[i] = straceFlags(uint64(uint32(a)), mapFlagNames)
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), mapFlagNames, "MAP_???")
 		case argHex:
 			r.ArgText[i] = "0" // C's %#lx prints zero without 0x
 			if a != 0 {
@@ -317,19 +317,25 @@ type flagName struct {
 	name string
 }
 
-// straceFlags prints a flag set as A|B|0x40, or 0.
-func straceFlags(v uint64, names []flagName) string {
+// straceFlags prints a flag set as A|B|0x40, or 0, or with no known flag
+// 0x40 /* unknown */ (AT_???, O_???), as strace's printflags does. An
+// entry of several bits prints only when all are set.
+func straceFlags(v uint64, names []flagName, unknown string) string {
 	var parts []string
 	for _, f := range names {
-		if v&f.bit != 0 {
+		if v&f.bit == f.bit && f.bit != 0 { // all of a multi-bit entry (O_SYNC holds O_DSYNC)
 			parts = append(parts, f.name)
 			v &^= f.bit
 		}
 	}
-	if v != 0 {
+	switch {
+	case v != 0 && len(parts) == 0:
+		// Nothing known: strace's printflags_ex names the kind of flag
+		// it expected.
+		return fmt.Sprintf("%#x /* %s */", v, unknown)
+	case v != 0:
 		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	if len(parts) == 0 {
+	case len(parts) == 0:
 		return "0"
 	}
 	return strings.Join(parts, "|")
@@ -399,7 +405,7 @@ func straceWaitStatus(s int) string {
 // flags use them.
 func straceClone(k *Kernel, t *Task, r *SyscallRecord) {
 	a := r.Args
-	flags := straceFlags(a[0]&^csignal, cloneFlagNames)
+	flags := straceFlags(a[0]&^csignal, cloneFlagNames, "CLONE_???")
 	if sig := int(a[0] & csignal); sig != 0 {
 		if a[0]&^csignal == 0 {
 			flags = straceSignal(sig)

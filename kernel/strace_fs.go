@@ -115,20 +115,23 @@ func init() {
 			return k.straceStat(t, r.Args[i])
 		}},
 		argAtFlags: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			return straceFlags(uint64(uint32(r.Args[i])), atFlagNames)
+			return straceFlags(uint64(uint32(r.Args[i])), atFlagNames, "AT_???")
 		}},
 		argAccessMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			m := uint64(uint32(r.Args[i]))
 			if m == 0 {
 				return "F_OK"
 			}
-			return straceFlags(m, []flagName{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}})
+			return straceFlags(m, []flagName{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}}, "?_OK")
 		}},
 		argIoctlCmd: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			if name, ok := ioctlNames[uint32(r.Args[i])]; ok {
+			cmd := uint32(r.Args[i])
+			if name, ok := ioctlNames[cmd]; ok {
 				return name
 			}
-			return fmt.Sprintf("%#x", uint32(r.Args[i]))
+			// strace's ioctl_decode_command_number: the _IOC fields.
+			dir := [...]string{"_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"}[cmd>>30]
+			return fmt.Sprintf("_IOC(%s, %s, %s, %s)", dir, fmtRaw(uint64(cmd>>8&0xff)), fmtRaw(uint64(cmd&0xff)), fmtRaw(uint64(cmd>>16&0x3fff)))
 		}},
 		argDirents: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
 			if r.Ret < 0 || r.Errno() != 0 {
@@ -142,10 +145,10 @@ func init() {
 			if f&vfs.MS_MGC_MSK == vfs.MS_MGC_VAL {
 				s, f = "MS_MGC_VAL|", f&^vfs.MS_MGC_MSK
 			}
-			return s + straceFlags(f, mountFlagNames)
+			return s + straceFlags(f, mountFlagNames, "MS_???")
 		}},
 		argUmountFlags: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLW, "UMOUNT_NOFOLLOW"}})
+			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLW, "UMOUNT_NOFOLLOW"}}, "MNT_???")
 		}},
 		argRlimitResource: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			return straceEnum(int(int32(r.Args[i])), rlimitNames, "RLIMIT_???")
@@ -225,33 +228,13 @@ var openFlagNames = []flagName{
 func straceOpenFlags(v uint64, accmode bool) string {
 	f := uint64(uint32(v))
 	if !accmode {
-		return straceFlagsExact(f, openFlagNames)
+		return straceFlags(f, openFlagNames, "O_???")
 	}
 	acc := []string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[f&vfs.O_ACCMODE]
 	if rest := f &^ vfs.O_ACCMODE; rest != 0 {
-		return acc + "|" + straceFlagsExact(rest, openFlagNames)
+		return acc + "|" + straceFlags(rest, openFlagNames, "O_???")
 	}
 	return acc
-}
-
-// straceFlagsExact is straceFlags for tables with multi-bit entries
-// (O_SYNC holds O_DSYNC's bit): an entry prints only when all its bits
-// are set.
-func straceFlagsExact(v uint64, names []flagName) string {
-	var parts []string
-	for _, f := range names {
-		if v&f.bit == f.bit && f.bit != 0 {
-			parts = append(parts, f.name)
-			v &^= f.bit
-		}
-	}
-	if v != 0 {
-		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	if len(parts) == 0 {
-		return "0"
-	}
-	return strings.Join(parts, "|")
 }
 
 // straceMode prints a mode as strace's print_numeric_umode_t: 0644.
@@ -364,6 +347,10 @@ func straceIoctlExit(k *Kernel, t *Task, r *SyscallRecord) {
 		if r.Ret == 0 {
 			r.ArgText[2] = "{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}"
 		}
+	default:
+		if _, ok := ioctlNames[uint32(r.Args[1])]; !ok {
+			r.ArgText[2] = fmtRaw(r.Args[2]) // an unknown command's argument is a number
+		}
 	}
 }
 
@@ -385,7 +372,7 @@ func straceFcntl(k *Kernel, t *Task, r *SyscallRecord) {
 	switch cmd {
 	case fGetfd, fGetfl, fGetpipeSz:
 	case fSetfd:
-		r.ArgText = append(r.ArgText, straceFlags(r.Args[2]&fdCloexec, []flagName{{fdCloexec, "FD_CLOEXEC"}})+rest(r.Args[2]&^fdCloexec))
+		r.ArgText = append(r.ArgText, straceFlags(r.Args[2]&fdCloexec, []flagName{{fdCloexec, "FD_CLOEXEC"}}, "FD_???")+rest(r.Args[2]&^fdCloexec))
 	case fSetfl:
 		r.ArgText = append(r.ArgText, straceOpenFlags(r.Args[2], true))
 	default:

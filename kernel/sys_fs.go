@@ -1145,13 +1145,18 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 // sysUmount2 implements Linux syscall umount2(2): EINVAL when the target is
 // not a mount point, EBUSY while in use.
 func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
-	if t.Cred != nil && t.Cred.EUID != 0 {
-		return errno(abi.EPERM)
-	}
+	// ksys_umount's order: unknown flags, the lookup, then
+	// can_umount's privilege check.
 	flags := int(int32(a[1]))
+	if flags&^(vfs.MNT_FORCE|vfs.MNT_DETACH|vfs.MNT_EXPIRE|vfs.UMOUNT_NOFOLLW) != 0 {
+		return errno(abi.EINVAL)
+	}
 	_, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLW == 0)
 	if err != 0 {
 		return errno(err)
+	}
+	if t.Cred != nil && t.Cred.EUID != 0 {
+		return errno(abi.EPERM)
 	}
 	// The working directory of a task inside keeps the mount busy.
 	for _, x := range k.sortedTasks() {
