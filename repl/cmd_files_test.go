@@ -99,3 +99,16 @@ func TestPathsCompleteFromTheDentryCacheWithoutRunning(t *testing.T) {
 		t.Errorf("completion ran the machine")
 	}
 }
+
+func TestAPendingCallSaysWhereInitSleepsAndAnotherPathWakesIt(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "syscall pipe 0x7fffffffe000")
+	got := run(t, s, out, "syscall read 3 0x7fffffffe100 10")
+	if !strings.Contains(got, "init sleeps in pipe_read until something wakes it") {
+		t.Fatalf("pending read: %q", got)
+	}
+	run(t, s, out, `syscall --app write 4 "hi" 2`)
+	if got := run(t, s, out, "syscall getpid"); got != "getpid()                                = 1\n" {
+		t.Fatalf("init still busy after the write woke it: %q", got)
+	}
+}

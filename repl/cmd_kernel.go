@@ -126,7 +126,11 @@ func runSyscall(s *Session, inv *Invocation) error {
 			_, why := s.K.Halted()
 			return usagef("kernel halted: %s (type reboot)", why)
 		}
-		fmt.Fprintf(inv.Out, "the call has not completed after %s s of simulated time (%s); it stays pending: run or step to go on\n", secs(res.ElapsedNs), res.Reason)
+		where := ""
+		if w, err := s.K.ReadProc("/proc/1/wchan"); err == nil && w != "0" && w != "" {
+			where = fmt.Sprintf("; init sleeps in %s until something wakes it (another task, or a call on the application path: syscall --app)", w)
+		}
+		fmt.Fprintf(inv.Out, "the call has not completed after %s s of simulated time (%s)%s; it stays pending: run or step to go on\n", secs(res.ElapsedNs), res.Reason, where)
 		return nil
 	}
 	if inv.wantJSON() {
