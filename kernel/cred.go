@@ -195,19 +195,34 @@ func (k *Kernel) prepareCreds(t *Task) *Cred {
 // and drops both references to the old ones (commit_creds). new must come
 // from prepareCreds and not be installed anywhere yet; t must be the
 // calling task. It always succeeds and returns 0.
+//
+// On the application path t is a ksyscalld thread acting for the caller
+// (init) with the caller's cred borrowed: the change is the caller's, as
+// if the caller had made the call itself, and the borrowed pointer follows.
 func (k *Kernel) commitCreds(t *Task, new *Cred) int64 {
-	old := t.realCred
-	if t.Cred != old {
+	owner := credOwner(t)
+	old := owner.realCred
+	if owner.Cred != old || t.Cred != old {
 		k.bug("commit_creds: task->cred is not task->real_cred")
 	}
 	if new.usage.read() < 1 {
 		k.bug(fmt.Sprintf("commit_creds: new cred %#x has usage %d", new.obj, new.usage.read()))
 	}
 	getCred(new) // one reference for each pointer
-	t.realCred, t.Cred = new, new
+	owner.realCred, owner.Cred = new, new
+	t.Cred = new
 	k.putCred(old) // the old objective and subjective references
 	k.putCred(old)
 	return 0
+}
+
+// credOwner is the task whose credentials t acts with: t itself, or the
+// caller a ksyscalld thread serves on the application path.
+func credOwner(t *Task) *Task {
+	if t.req != nil && t.req.Caller != nil && t.req.Caller != t && isSyscalld(t) {
+		return t.req.Caller
+	}
+	return t
 }
 
 // abortCreds throws away credentials from prepareCreds that will not be

@@ -562,20 +562,29 @@ func TestStracePrintsGroupListsAsStraceDoes(t *testing.T) {
 	}
 }
 
-// The application path runs in ksyscalld's context: the credentials it
-// uses and changes are ksyscalld's, not init's.
-func TestAppPathActsWithKsyscalldsCreds(t *testing.T) {
+// The application path runs in ksyscalld's context with the caller's
+// (init's) credentials borrowed: what it reads and changes are init's.
+func TestAppPathActsWithTheCallersCreds(t *testing.T) {
 	k, _ := boot(t, Config{Quiet: true})
+	base := credJar(t, k)
 	if rec, _ := k.Syscall(nr("setuid"), 1000); rec.Ret != 0 {
 		t.Fatal(rec)
 	}
-	if rec, _ := k.Syscall(nr("getuid")); rec.Ret != 1000 {
-		t.Fatalf("ksyscalld's uid: %v", rec)
-	}
-	if rec, _, _ := k.SyscallAs(1, nr("getuid")); rec.Ret != 0 {
+	if rec, _, _ := k.SyscallAs(1, nr("getuid")); rec.Ret != 1000 {
 		t.Fatalf("init's uid: %v", rec)
 	}
+	if rec, _ := k.Syscall(nr("getuid")); rec.Ret != 1000 {
+		t.Fatalf("the app path's uid: %v", rec)
+	}
+	for _, x := range k.sortedTasks() {
+		if isSyscalld(x) && (x.Cred != x.realCred || x.Cred.UID != 0) {
+			t.Fatalf("%s kept a borrowed cred: %+v", x.Comm, x.Cred)
+		}
+	}
 	if rec, _ := k.Syscall(nr("setuid"), 0); rec.Errno() != abi.EPERM {
-		t.Fatalf("an unprivileged ksyscalld must not regain root: %v", rec)
+		t.Fatalf("an unprivileged caller must not regain root: %v", rec)
+	}
+	if got := credJar(t, k); got != base {
+		t.Fatalf("cred_jar: %d objects in use, %d before", got, base)
 	}
 }

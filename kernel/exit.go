@@ -55,6 +55,8 @@ func (k *Kernel) doExit(t *Task, code int) {
 		k.putFiles(t.Files)
 		t.Files = nil
 	}
+	putFS(t.FS) // exit_fs
+	t.FS = nil
 	if t.vforkDone != nil {
 		k.complete(t.vforkDone) // complete_vfork_done
 		t.vforkDone = nil

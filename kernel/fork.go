@@ -2,7 +2,7 @@ package kernel
 
 import (
 	"kplay/kernel/abi"
-	"kplay/kernel/prog"
+	"kplay/kernel/vfs"
 	"kplay/mm"
 )
 
@@ -51,9 +51,9 @@ func (k *Kernel) maxThreads() int {
 func (k *Kernel) nrThreads() int { return len(k.tasks) - 1 }
 
 // kernelClone creates a child of p (kernel_clone / copy_process): a
-// process, or with CLONE_THREAD a thread of p's group. The child runs body
+// process, or with CLONE_THREAD a thread of p's group. The child runs img
 // in user mode and then exits. It returns the child or an errno.
-func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, abi.Errno) {
+func (k *Kernel) kernelClone(p *Task, flags uint64, img image) (*Task, abi.Errno) {
 	switch {
 	case flags&cloneThread != 0 && flags&cloneSighand == 0,
 		flags&cloneSighand != 0 && flags&cloneVM == 0,
@@ -96,8 +96,8 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 		}
 		return nil, abi.ENOMEM
 	}
-	c.fn = func(c *Task) { k.userMain(c, body, thread) }
-	c.PGID, c.prog = p.PGID, p.prog
+	c.fn = func(c *Task) { k.userMain(c, img, thread) }
+	c.PGID, c.prog, c.Argv = p.PGID, p.prog, p.Argv
 	c.exitSignal = int(flags & csignal)
 	if thread {
 		c.TGID = p.TGID
@@ -116,6 +116,8 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, body []prog.Stmt) (*Task, ab
 	} else {
 		c.Files = newFiles
 	}
+	c.FS = copyFS(p.FS, flags&cloneFS != 0)
+	c.rlim = p.rlim
 	if flags&cloneVfork != 0 {
 		c.vforkDone = newCompletion("vfork_done")
 	}
@@ -130,10 +132,10 @@ func (k *Kernel) dupFiles(f *FilesStruct) *FilesStruct {
 	if obj == 0 {
 		return nil
 	}
-	n := &FilesStruct{fds: append([]*File(nil), f.fds...), usage: atomicT{1}, obj: obj}
+	n := &FilesStruct{fds: append([]*vfs.File(nil), f.fds...), cloexec: append([]bool(nil), f.cloexec...), usage: atomicT{1}, obj: obj}
 	for _, x := range n.fds {
 		if x != nil {
-			x.usage.inc()
+			x.Get()
 		}
 	}
 	return n
@@ -146,11 +148,11 @@ func (k *Kernel) putFiles(f *FilesStruct) {
 		return
 	}
 	for _, x := range f.fds {
-		if x != nil && x.usage.decAndTest() {
-			k.kmemCacheFree("filp", x.obj) // fput of the last reference
-			x.obj = 0
+		if x != nil {
+			x.Put()
 		}
 	}
+	f.fds, f.cloexec = nil, nil
 	k.kmemCacheFree("files_cache", f.obj)
 	f.obj = 0
 }
@@ -158,9 +160,9 @@ func (k *Kernel) putFiles(f *FilesStruct) {
 // forkWith clones t and, for vfork, waits until the child exits
 // (wait_for_vfork_done).
 func (k *Kernel) forkWith(t *Task, flags uint64) int64 {
-	body := t.forkBody
-	t.forkBody = nil
-	c, err := k.kernelClone(t, flags, body)
+	img := t.forkImage
+	t.forkImage = image{}
+	c, err := k.kernelClone(t, flags, img)
 	if err != 0 {
 		return -int64(err)
 	}

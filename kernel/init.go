@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"kplay/consoledrv"
-	"kplay/mm"
 )
 
 // kernelInit is pid 1's body (kernel_init): it spawns the boot-time kernel
@@ -18,9 +17,8 @@ func (k *Kernel) kernelInit(self *Task) {
 	// "execve": init leaves the kernel-thread world.
 	self.Flags &^= pfKthread
 	k.setupUserMM(self)
-	con := &File{Path: "/dev/console", write: k.con.Write, obj: k.kmemCacheAlloc("filp", mm.GFPKernel)}
-	self.Files = &FilesStruct{fds: []*File{con, con, con}, usage: atomicT{1}, obj: k.kmemCacheAlloc("files_cache", mm.GFPKernel)}
-	con.usage.set(3)
+	k.populateRootfs()
+	k.openConsole(self)
 	k.initShell(self)
 }
 

@@ -189,7 +189,7 @@ func (k *Kernel) TaskStruct(pid int) (TaskStruct, error) {
 		fileCount = t.Files.usage.read()
 		for fd, f := range t.Files.fds {
 			if f != nil {
-				fds = append(fds, fmt.Sprintf("%d %s", fd, f.Path))
+				fds = append(fds, fmt.Sprintf("%d %s", fd, k.fileName(f)))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"kplay/irq"
 	"kplay/kernel/arch"
 	"kplay/kernel/host"
+	"kplay/kernel/vfs"
 	"kplay/mm"
 	"kplay/sched"
 	"kplay/timers"
@@ -124,6 +125,9 @@ type Kernel struct {
 	promptAllocs                  map[uint64]promptAlloc
 	promptVmallocs                map[uint64]bool
 	con                           *consoledrv.Driver
+	vfs                           *vfs.VFS
+	conFops                       *vfs.FileOperations
+	random                        *prng
 	console                       *consoledrv.Console
 
 	tasks   map[int]*Task
@@ -310,6 +314,7 @@ func (k *Kernel) startKernel(t *Task) {
 	k.irqInit()
 	k.timeInit()
 	k.consoleInit()
+	k.vfsInit()
 	k.printk(consoledrv.Info, "pid_max: default: 32768 minimum: 301")
 	// rest_init: init must be pid 1, kthreadd pid 2.
 	k.initTsk = k.kernelThread("init", k.kernelInit)

@@ -77,7 +77,8 @@ func TestBadArgumentsReturnErrnoNotCrash(t *testing.T) {
 		{int(abi.SysWrite), []uint64{1, 0, 5}, "write(1, NULL, 5)                       = -1 EFAULT (Bad address)"},
 		{int(abi.SysWrite), []uint64{7, 0, 5}, "write(7, NULL, 5)                       = -1 EBADF (Bad file descriptor)"},
 		{int(abi.SysUname), []uint64{0x1}, "uname(0x1)                              = -1 EFAULT (Bad address)"},
-		{2, []uint64{0x10, 0}, "open(0x10, 0)                           = -1 ENOSYS (Function not implemented)"},
+		{41, []uint64{0x10, 0}, "socket(0x10, 0)                         = -1 ENOSYS (Function not implemented)"},
+		{2, []uint64{0x10, 0}, "open(0x10, O_RDONLY)                    = -1 EFAULT (Bad address)"},
 		{1000, nil, "syscall_0x3e8(0, 0, 0, 0, 0, 0)         = -1 ENOSYS (Function not implemented)"},
 		{-1, nil, "syscall_0xffffffffffffffff(0, 0, 0, 0, 0, 0) = -1 ENOSYS (Function not implemented)"},
 		// access_ok: a range past TASK_SIZE_MAX faults before anything is read.

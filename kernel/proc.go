@@ -20,8 +20,25 @@ var procFiles = map[string]func(k *Kernel) string{
 	"/proc/stat":        (*Kernel).ProcStat,
 	"/proc/timer_list":  (*Kernel).ProcTimerList,
 	"/proc/vmallocinfo": (*Kernel).ProcVmallocinfo,
+	"/proc/version":     (*Kernel).ProcVersion,
+	"/proc/cmdline":     (*Kernel).ProcCmdline,
+	"/proc/uptime":      (*Kernel).ProcUptime,
+	"/proc/filesystems": (*Kernel).ProcFilesystems,
+	"/proc/mounts":      (*Kernel).ProcMounts,
+	"/proc/devices":     (*Kernel).ProcDevices,
+	"/proc/cpuinfo":     (*Kernel).ProcCpuinfo,
+	"/proc/modules":     (*Kernel).ProcModules,
 	// tracefs, until the VFS mounts it.
 	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
+}
+
+// procGlobal is the generator of a /proc file that is not a task's.
+func (k *Kernel) procGlobal(path string) (func(k *Kernel) string, bool) {
+	if gen, ok := procFiles[path]; ok {
+		return gen, true
+	}
+	gen, ok := k.procSysFiles()[path]
+	return gen, ok
 }
 
 // ProcFiles lists the files ReadProc serves now, in order: the global ones,
@@ -30,6 +47,9 @@ var procFiles = map[string]func(k *Kernel) string{
 func (k *Kernel) ProcFiles() []string {
 	var out []string
 	for n := range procFiles {
+		out = append(out, n)
+	}
+	for n := range k.procSysFiles() {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -51,7 +71,7 @@ func (k *Kernel) ProcFiles() []string {
 
 // ReadProc returns the contents of a generated /proc file.
 func (k *Kernel) ReadProc(path string) (string, error) {
-	if gen, ok := procFiles[path]; ok {
+	if gen, ok := k.procGlobal(path); ok {
 		return gen(k), nil
 	}
 	if rest, ok := strings.CutPrefix(path, "/proc/"); ok {

@@ -43,7 +43,7 @@ func TestProcpsToolsReadTheFiles(t *testing.T) {
 	if len(free) < 7 || free[1] != "65536" || free[3] != sprintf("%d", m["MemFree"]) || free[6] != sprintf("%d", m["MemAvailable"]) {
 		t.Fatalf("free read:\n%s", out)
 	}
-	if !strings.Contains(string(out), " Active / Total Caches (% used)     : 8 / 23 (34.8%)") ||
+	if !strings.Contains(string(out), " Active / Total Caches (% used)     : 10 / 23 (43.5%)") ||
 		!strings.Contains(string(out), "  OBJS ACTIVE  USE OBJ SIZE  SLABS OBJ/SLAB CACHE SIZE NAME") {
 		t.Fatalf("slabtop read:\n%s", out)
 	}

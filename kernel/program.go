@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,10 @@ type SpawnOptions struct {
 	Nice   int    // -20..19
 	Policy int    // sched.Normal, Batch, Idle, FIFO or RR
 	RTPrio int    // 1-99 for FIFO and RR
+	// Argv, when set, runs the file Argv[0] with these arguments as
+	// execve would, and src is not read: the words keep their spaces and
+	// semicolons (spawn /bin/sh -c "echo a; echo b").
+	Argv []string
 }
 
 // Spawn starts a user process running src, a program or a built-in's
@@ -37,9 +42,30 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	if k.halted {
 		return 0, errInvalid("the machine is halted")
 	}
-	p, err := prog.Parse(src)
-	if err != nil {
-		return 0, errInvalid("program %v", err)
+	// A path runs that file, as the shell would exec it.
+	if trimmed := strings.TrimSpace(src); o.Argv == nil && strings.HasPrefix(trimmed, "/") {
+		o.Argv = strings.Fields(trimmed)
+	}
+	var p *prog.Program
+	if len(o.Argv) > 0 {
+		st := prog.Stmt{Op: prog.Exec, Name: o.Argv[0], Line: 1, Col: 1}
+		for _, a := range o.Argv[1:] {
+			st.Args = append(st.Args, prog.Arg{Str: a, IsStr: true})
+		}
+		p = &prog.Program{Body: []prog.Stmt{st}}
+		// The shell's child would print this and exit 127; a front end
+		// wants it at once.
+		if _, err := k.openExec(k.initTsk, o.Argv[0], o.Argv); err != 0 {
+			return 0, &Error{Errno: err, Msg: fmt.Sprintf("%s: %s", o.Argv[0], err.Error())}
+		}
+		if o.Name == "" {
+			o.Name = o.Argv[0][strings.LastIndexByte(o.Argv[0], '/')+1:]
+		}
+	} else {
+		var err error
+		if p, err = prog.Parse(src); err != nil {
+			return 0, errInvalid("program %v", err)
+		}
 	}
 	if err := checkProgram(p.Body); err != nil {
 		return 0, err
@@ -78,9 +104,11 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 		}
 		return 0, errInvalid("fork: Cannot allocate memory (the task_struct cache has no memory)")
 	}
-	t.fn = func(t *Task) { k.userMain(t, p.Body, false) }
+	t.fn = func(t *Task) { k.userMain(t, image{body: p.Body}, false) }
+	t.Argv = []string{name}
 	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
 	t.MM, t.ActiveMM, t.scratch, t.Files = as, as, stackTop, files
+	t.FS = copyFS(k.initTsk.FS, false)
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)
 	k.wakeUpNewTask(t)
@@ -138,13 +166,13 @@ func syscallNr(name string) (int, bool) {
 // userMain is the body of a user task: it returns to user mode (as
 // ret_from_fork does), runs its program, and exits; a thread's program
 // ends with exit, a process's with exit_group.
-func (k *Kernel) userMain(t *Task, body []prog.Stmt, thread bool) {
+func (k *Kernel) userMain(t *Task, img image, thread bool) {
 	k.returnToUser(t)
-	k.exec(t, body)
+	code := uint64(k.runImage(t, img))
 	if thread {
-		k.trap(t, int(abi.SysExit), 0)
+		k.trap(t, int(abi.SysExit), code)
 	}
-	k.trap(t, int(abi.SysExitGroup), 0)
+	k.trap(t, int(abi.SysExitGroup), code)
 }
 
 // exec runs statements in t's user mode.
@@ -173,10 +201,17 @@ func (k *Kernel) exec(t *Task, body []prog.Stmt) {
 			}
 			k.trap(t, n, args...)
 		case prog.Fork:
-			t.forkBody = s.Body
+			t.forkImage = image{body: s.Body}
 			k.trap(t, nr("fork"))
+		case prog.Exec:
+			argv := []string{s.Name[strings.LastIndexByte(s.Name, '/')+1:]}
+			for _, a := range s.Args {
+				argv = append(argv, a.Str)
+			}
+			path := k.pushUser(t, append([]byte(s.Name), 0))
+			k.trap(t, nr("execve"), path, k.pushArgv(t, argv), 0)
 		case prog.Thread:
-			t.forkBody = s.Body
+			t.forkImage = image{body: s.Body}
 			k.trap(t, nr("clone"), threadCloneFlags, 0, 0, 0, 0)
 		case prog.Wait:
 			k.trap(t, nr("wait4"), ^uint64(0), k.pushUser(t, make([]byte, 4)), 0, 0)
@@ -230,6 +265,9 @@ func (k *Kernel) trap(t *Task, nr int, args ...uint64) int64 {
 	t.inKernel--
 	t.req = nil
 	t.scratch = stackTop
+	if t.execImage != nil {
+		panic(execUnwind{}) // the old program is gone: runImage starts the new one
+	}
 	k.returnToUser(t)
 	return ret
 }

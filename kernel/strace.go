@@ -24,9 +24,11 @@ type SyscallRecord struct {
 	// Entering: the call has not run yet (a breakpoint at its entry).
 	Entering bool `json:"entering,omitempty"`
 	// RetHex: the return value is an address (strace prints it in hex).
-	RetHex bool    `json:"-"`
-	Path   Path    `json:"path"`
-	Task   TaskRef `json:"task"`
+	RetHex bool `json:"-"`
+	// RetOctal: the return value is a mode (umask).
+	RetOctal bool    `json:"-"`
+	Path     Path    `json:"path"`
+	Task     TaskRef `json:"task"`
 }
 
 // displayName is the call's name, or strace's name for an unknown number.
@@ -45,6 +47,9 @@ func (r *SyscallRecord) String() string {
 		ret = abi.FormatReturn(r.Ret)
 		if r.RetHex && r.Errno() == 0 {
 			ret = fmt.Sprintf("%#x", uint64(r.Ret))
+		}
+		if r.RetOctal && r.Errno() == 0 {
+			ret = fmt.Sprintf("%#03o", r.Ret)
 		}
 		if r.RetNote != "" && r.Ret >= 0 {
 			ret += " " + r.RetNote
@@ -127,6 +132,10 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			} else {
 				r.ArgText[i] = fmt.Sprintf("%#x /* CLOCK_??? */", uint32(a))
 			}
+		default:
+			if f := argFormats[kind].entry; f != nil {
+				r.ArgText[i] = f(k, t, r, i)
+			}
 		case argClockFlags:
 			f := uint32(a)
 			switch {
@@ -141,6 +150,11 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			}
 		}
 	}
+	// An argument strace leaves out (open's mode without O_CREAT) is
+	// always the last.
+	for n := len(r.ArgText); n > 0 && r.ArgText[n-1] == argOmitted; n-- {
+		r.ArgText = r.ArgText[:n-1]
+	}
 }
 
 // exit decodes what the call wrote for the caller.
@@ -152,8 +166,14 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 		r.RetNote = "(" + stracePolicy(int(r.Ret)) + ")"
 	}
 	r.RetHex = def.retAddr
+	r.RetOctal = def.retOctal
 	for i, kind := range def.args {
 		a := r.Args[i]
+		if f := argFormats[kind].exit; f != nil && i < len(r.ArgText) {
+			if s, ok := f(k, t, r, i); ok {
+				r.ArgText[i] = s
+			}
+		}
 		switch {
 		case kind == argWaitStatus && r.Ret > 0 && a != 0:
 			var b [4]byte
@@ -191,6 +211,9 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 					abi.QuoteString(cstr(b[:utsLen]), utsLen), abi.QuoteString(cstr(b[utsLen:]), utsLen))
 			}
 		}
+	}
+	if def.straceExit != nil {
+		def.straceExit(k, t, r)
 	}
 }
 

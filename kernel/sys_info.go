@@ -1,10 +1,5 @@
 package kernel
 
-import (
-	"kplay/kernel/abi"
-	"kplay/mm"
-)
-
 // sysGetpid implements Linux syscall getpid(2): the thread group id.
 func sysGetpid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.TGID) }
 
@@ -88,41 +83,6 @@ func sysExitGroup(k *Kernel, t *Task, a *[6]uint64) int64 {
 
 // maxRWCount is MAX_RW_COUNT: INT_MAX rounded down to a page.
 const maxRWCount = 0x7ffff000
-
-// sysWrite implements Linux syscall write(2). Only the console exists
-// before the VFS: fds 0, 1 and 2 of a task attached to it.
-func sysWrite(k *Kernel, t *Task, a *[6]uint64) int64 {
-	fd, buf, count := int64(int32(a[0])), a[1], a[2]
-	if t.Files == nil {
-		return -int64(abi.EBADF)
-	}
-	f := t.Files.get(int(fd))
-	if f == nil || f.write == nil {
-		return -int64(abi.EBADF)
-	}
-	// access_ok: the whole range must lie below TASK_SIZE_MAX.
-	if count > mm.TaskSize || buf > mm.TaskSize-count {
-		return -int64(abi.EFAULT)
-	}
-	if count > maxRWCount {
-		count = maxRWCount
-	}
-	var chunk [4096]byte
-	done := uint64(0)
-	for done < count {
-		n := min(count-done, uint64(len(chunk)))
-		got, errno := k.copyFromUser(t, chunk[:n], buf+done)
-		f.write(chunk[:got])
-		done += uint64(got)
-		if errno != 0 {
-			if done > 0 {
-				return int64(done)
-			}
-			return -int64(errno)
-		}
-	}
-	return int64(done)
-}
 
 // syscallExitNoReturn records that the current call never returns.
 func (k *Kernel) syscallExitNoReturn(t *Task) {

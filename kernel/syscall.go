@@ -57,6 +57,11 @@ type syscallDef struct {
 	// straceEntry, if set, prints the arguments instead of args (clone
 	// prints them by name and not in register order).
 	straceEntry func(k *Kernel, t *Task, r *SyscallRecord)
+	// straceExit, if set, decodes what the call returned after the
+	// per-argument decoding (fcntl's flags, ioctl's struct).
+	straceExit func(k *Kernel, t *Task, r *SyscallRecord)
+	// retOctal: strace prints the value in octal (umask).
+	retOctal bool
 	// proto is the C signature its manual page (section 2) gives.
 	proto string
 }
@@ -82,8 +87,6 @@ func addSyscalls(defs map[string]syscallDef) {
 
 func init() {
 	addSyscalls(map[string]syscallDef{
-		"write": {fn: sysWrite, args: []argKind{argInt, argBufCount, argUint},
-			proto: "ssize_t write(int fd, const void buf[.count], size_t count);"},
 		"sched_yield": {fn: sysSchedYield,
 			proto: "int sched_yield(void);"},
 		"getpid": {fn: sysGetpid,
@@ -285,9 +288,12 @@ func (k *Kernel) ksyscalld(self *Task) {
 			k.sysQueue = k.sysQueue[1:]
 			self.req = req
 			// kthread_use_mm: the caller's memory is the call's user memory.
-			self.MM, self.ActiveMM, self.Files = req.Caller.MM, req.Caller.MM, req.Caller.Files
+			self.MM, self.ActiveMM, self.Files, self.FS = req.Caller.MM, req.Caller.MM, req.Caller.Files, req.Caller.FS
+			// The call acts with the caller's credentials and limits.
+			cred := self.Cred
+			self.Cred, self.rlim = req.Caller.Cred, req.Caller.rlim
 			ret := k.doSyscall(self, req)
-			self.MM, self.Files = nil, nil // kthread_unuse_mm
+			self.MM, self.Files, self.FS, self.Cred = nil, nil, nil, cred // kthread_unuse_mm
 			self.req = nil
 			req.finish(ret, false)
 		}

@@ -51,29 +51,6 @@ const (
 	pfKthread = 0x00200000 // PF_KTHREAD
 )
 
-// File is an open file (struct file). Until the VFS exists the only files
-// are the console's.
-type File struct {
-	Path  string
-	write func(p []byte) int
-	usage atomicT
-	obj   uint64 // its object in the filp cache
-}
-
-// FilesStruct is an fd table (struct files_struct).
-type FilesStruct struct {
-	fds   []*File
-	usage atomicT
-	obj   uint64 // its object in files_cache
-}
-
-func (f *FilesStruct) get(fd int) *File {
-	if fd < 0 || fd >= len(f.fds) {
-		return nil
-	}
-	return f.fds[fd]
-}
-
 // Task is a task (struct task_struct).
 type Task struct {
 	PID   int
@@ -103,6 +80,12 @@ type Task struct {
 	Cred     *Cred
 	realCred *Cred
 	Files    *FilesStruct
+	// FS is the root, working directory and umask (nil for kernel
+	// threads, which work at / as root).
+	FS *FSStruct
+	// rlim are the resource limits (signal->rlim); kplay enforces
+	// RLIMIT_NOFILE.
+	rlim [rlimNLimits]rlimit
 
 	Nvcsw, Nivcsw  uint64 // voluntary / involuntary context switches
 	Utime, Stime   int64  // ns
@@ -118,8 +101,13 @@ type Task struct {
 
 	// prog is the program a user task runs (its "executable").
 	prog *prog.Program
-	// forkBody is what the child of the next fork runs.
-	forkBody []prog.Stmt
+	// forkImage is what the child of the next fork runs.
+	forkImage image
+	// execImage is set by a successful execve: the task's next image.
+	execImage *image
+	// Argv is the argument vector of the last execve (or spawn), which
+	// /proc/<pid>/cmdline shows.
+	Argv []string
 	// exitSignal is sent to the parent at exit: SIGCHLD, or -1 for a
 	// thread.
 	exitSignal int
@@ -217,7 +205,9 @@ func (k *Kernel) copyTask(comm string, parent, cur *Task, cloneFlags uint64, fla
 	}
 	t.TGID = t.PID
 	k.nextPID++
+	t.rlim = k.initRlimits()
 	if parent != nil {
+		t.rlim = parent.rlim
 		parent.Children = append(parent.Children, t)
 		k.nrForks++ // copy_process's total_forks: kernel threads count too
 	}

@@ -403,46 +403,6 @@ var quitCmd = &Command{
 	},
 }
 
-var catCmd = &Command{
-	Names:   []string{"cat"},
-	Group:   "Inspection",
-	Usage:   "cat PATH",
-	Summary: "Print a /proc or tracefs file the kernel generates, in Linux's format.",
-	Help: `
-The kernel generates these files, in the formats of Linux 6.6:
-
-  /proc/stat              CPU time by bucket (user nice system idle iowait
-                          irq softirq steal guest guest_nice, in USER_HZ
-                          ticks), interrupt counts, ctxt, btime,
-                          processes, procs_running, procs_blocked, softirqs
-  /proc/loadavg           the 1, 5 and 15 minute load averages, runnable
-                          and total tasks, the last pid
-  /proc/timer_list        a reduced form of Linux's: the clock base, the
-                          active timers, the NO_HZ fields of tick_sched,
-                          jiffies and the tick device
-  /proc/PID/stat          the task's 52 fields on one line, as ps reads them
-  /proc/PID/status        the same and more, one "Key:<tab>value" a line
-  /proc/PID/sched         the scheduler's view: vruntime, runtime, switches
-  /proc/PID/schedstat     runtime, run-queue wait (ns), times scheduled
-  /proc/PID/comm          the command name
-  /sys/kernel/tracing/trace  the trace buffer, as trace show prints it
-
-PID is any task's but the idle task's (pid 0 has no /proc directory).
-Pointers print as (____ptrval____), as %p does before pointer hashing is
-seeded, so output stays deterministic.`,
-	SeeAlso: []string{"ps", "timers", "status", "trace"},
-	MinArgs: 1, MaxArgs: 1,
-	Words: func(s *Session, _ []string) []string { return s.procFileNames() },
-	Run: func(s *Session, inv *Invocation) error {
-		text, err := s.K.ReadProc(inv.Args[0].Text)
-		if err != nil {
-			return usagef("cat: %v", err)
-		}
-		fmt.Fprint(inv.Out, text)
-		return nil
-	},
-}
-
 var sysentCmd = &Command{
 	Names:   []string{"sysent"},
 	Group:   "Kernel",

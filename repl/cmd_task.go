@@ -27,8 +27,9 @@ var spawnCmd = &Command{
 	Usage:   "spawn [--name N] [--nice N] [--policy P] [--rtprio P] [--] PROGRAM",
 	Summary: "Start a simulated user process running a program.",
 	Help: `
-PROGRAM is a built-in's name or statements separated by ';' (quote the whole
-program, or write it after --):
+PROGRAM is a file to execve with its arguments (spawn /bin/sh -c "ls /"),
+a built-in's name, or statements separated by ';' (quote the whole program,
+or write it after --):
 
   compute DUR           burn CPU time in user mode (ticks and preemption
                         happen in the middle of it)
@@ -94,6 +95,9 @@ fifo and rr need --rtprio 1-99.`,
 		}
 		src := strings.Join(parts, " ")
 		var o kernel.SpawnOptions
+		if strings.HasPrefix(parts[0], "/") {
+			o.Argv = parts // a file to execve, with its arguments as words
+		}
 		o.Name, _ = inv.Flags.GetString("name")
 		o.Nice, _ = inv.Flags.GetInt("nice")
 		o.RTPrio, _ = inv.Flags.GetInt("rtprio")

@@ -43,15 +43,15 @@ type Command struct {
 func (c *Command) Name() string { return c.Names[0] }
 
 // Groups in help order.
-var groups = []string{"Kernel", "Interrupts", "Time and stepping", "Inspection", "Session"}
+var groups = []string{"Kernel", "Files", "Interrupts", "Time and stepping", "Inspection", "Session"}
 
 // table is filled in init so that help can list the table itself.
 var table []*Command
 
 func init() {
 	table = []*Command{
-		syscallCmd, sysentCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, catCmd, procCmd, lkdtmCmd,
+		syscallCmd, sysentCmd, catCmd, lsCmd, echoCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, procCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }

@@ -14,6 +14,9 @@
 //	exit CODE             exit_group(CODE)
 //	alloc SIZE            mmap SIZE bytes of anonymous memory and write
 //	                      every page (each write faults a page in)
+//	exec PATH ARG...      execve(PATH, [PATH's name, ARG...], NULL); the
+//	                      words may be bare (/bin/cat /etc/motd) or
+//	                      "quoted"
 //
 // DUR is a number with a unit: ns, us, ms, s, or t (ticks); SIZE a number
 // of bytes with an optional K, M or G. Comments run from '#' to the end
@@ -43,6 +46,7 @@ const (
 	Forever Op = "forever"
 	Exit    Op = "exit"
 	Alloc   Op = "alloc"
+	Exec    Op = "exec"
 )
 
 // Dur is a duration in ns or in ticks.
@@ -342,6 +346,8 @@ func (p *parser) stmt() (Stmt, error) {
 		}
 	case Syscall:
 		err = p.syscall(&s)
+	case Exec:
+		err = p.exec(&s)
 	case Alloc:
 		s.N, err = p.size()
 	case Fork, Thread, Forever:
@@ -354,7 +360,7 @@ func (p *parser) stmt() (Stmt, error) {
 			s.Body, err = p.block()
 		}
 	default:
-		return s, p.errAt(t, "unknown statement %s: want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit or alloc", describe(t))
+		return s, p.errAt(t, "unknown statement %s: want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit, alloc or exec", describe(t))
 	}
 	return s, err
 }
@@ -474,29 +480,51 @@ func (p *parser) syscall(s *Stmt) error {
 		return p.errAt(t, "expected a system call name, found %s", describe(t))
 	}
 	s.Name = t.text
-	for {
-		t, err := p.peek()
-		if err != nil {
-			return err
-		}
-		if t.eof || isSep(t) || (!t.quoted && t.text == "}") {
-			break
-		}
-		p.next()
+	return p.eachArg(func(t token) error {
 		if len(s.Args) == 6 {
 			return p.errAt(t, "%s: at most 6 arguments", s.Name)
 		}
 		if t.quoted {
 			s.Args = append(s.Args, Arg{Str: t.text, IsStr: true})
-			continue
+			return nil
 		}
 		n, perr := parseInt(t.text)
 		if perr != nil {
 			return p.errAt(t, "expected an integer or a \"string\" argument, found %s", describe(t))
 		}
 		s.Args = append(s.Args, Arg{Int: n})
+		return nil
+	})
+}
+
+// eachArg calls fn with each token up to the end of the statement.
+func (p *parser) eachArg(fn func(t token) error) error {
+	for {
+		t, err := p.peek()
+		if err != nil {
+			return err
+		}
+		if t.eof || isSep(t) || (!t.quoted && t.text == "}") {
+			return nil
+		}
+		p.next()
+		if err := fn(t); err != nil {
+			return err
+		}
 	}
-	return nil
+}
+
+// exec reads exec's path and arguments: words, quoted or not.
+func (p *parser) exec(s *Stmt) error {
+	t, err := p.word("a program path such as /bin/cat")
+	if err != nil {
+		return err
+	}
+	s.Name = t.text
+	return p.eachArg(func(t token) error {
+		s.Args = append(s.Args, Arg{Str: t.text, IsStr: true})
+		return nil
+	})
 }
 
 // Format prints statements back as source, on one line.
@@ -510,7 +538,7 @@ func Format(body []Stmt) string {
 			b.WriteString(" " + s.Dur.String())
 		case Exit, Repeat, Alloc:
 			fmt.Fprintf(&b, " %d", s.N)
-		case Syscall:
+		case Syscall, Exec:
 			b.WriteString(" " + s.Name)
 			for _, a := range s.Args {
 				b.WriteString(" " + a.String())

@@ -47,7 +47,7 @@ func TestErrorsPointAtTheColumn(t *testing.T) {
 		"repeat 3 compute 1ms":         "1:10: expected '{', found \"compute\"",
 		"fork { yield":                 "1:13: missing '}' before end of program",
 		"yield }":                      "1:7: unexpected '}'",
-		"jump 3":                       "1:1: unknown statement \"jump\": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit or alloc",
+		"jump 3":                       "1:1: unknown statement \"jump\": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit, alloc or exec",
 		"yield\nexit 300":              "2:6: exit code 300: want 0-255",
 		"syscall write 1 \"abc":        "1:17: unterminated string",
 		"syscall write x":              "1:15: expected an integer or a \"string\" argument, found \"x\"",

@@ -1,0 +1,306 @@
+package kernel
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"kplay/kernel/abi"
+	"kplay/kernel/vfs"
+)
+
+// procfs is /proc: a filesystem whose directories are generated from the
+// live kernel on each lookup and whose files are generated on open (as a
+// seq_file generates on the first read), from the same accessors the REPL
+// uses.
+//
+// Its tree is the list of names ProcFiles gives plus the symlinks of
+// procLinks; a directory is any prefix of those. Inode numbers are fixed
+// per path for the life of the mount, so ls -i agrees with stat.
+
+// procNode is what a procfs inode stands for.
+type procNode struct {
+	path string // "/proc/1/stat"
+}
+
+type procSB struct {
+	inos map[string]uint64
+}
+
+// procFSType is procfs's file_system_type.
+func (k *Kernel) procFSType() *vfs.FileSystemType {
+	return &vfs.FileSystemType{Name: "proc", NoDev: true, Mount: func(v *vfs.VFS, sb *vfs.SuperBlock, _ string) abi.Errno {
+		if err := v.MakeRoot(sb, 0o555); err != 0 {
+			return err
+		}
+		sb.Private = &procSB{inos: map[string]uint64{"/proc": sb.Root.Inode.Ino}}
+		root := sb.Root.Inode
+		root.Op, root.FOp, root.Private = k.procDirIops(), k.procDirFops(), &procNode{path: "/proc"}
+		root.UID, root.GID = 0, 0
+		return 0
+	}}
+}
+
+func (k *Kernel) procDirIops() *vfs.InodeOperations {
+	return &vfs.InodeOperations{
+		Lookup: func(dir *vfs.Dentry, name string) (*vfs.Inode, abi.Errno) {
+			p := dir.Inode.Private.(*procNode).path + "/" + name
+			return k.procInode(dir.SB, p), 0
+		},
+		// pid_revalidate: a cached entry stays while its path exists with
+		// the same type; a link's target is read afresh.
+		Revalidate: func(d *vfs.Dentry) bool {
+			n, ok := d.Inode.Private.(*procNode)
+			if !ok {
+				return false
+			}
+			mode, target, ok := k.procMode(n.path)
+			if !ok || mode&vfs.S_IFMT != d.Inode.Mode&vfs.S_IFMT {
+				return false
+			}
+			d.Inode.Target = target
+			return true
+		},
+	}
+}
+
+func (k *Kernel) procDirFops() *vfs.FileOperations {
+	return &vfs.FileOperations{Iterate: func(f *vfs.File, emit func(string, uint64, uint8) bool) abi.Errno {
+		dir := f.Inode.Private.(*procNode).path
+		names := k.procChildren(dir)
+		sb := f.Inode.SB
+		all := append([]string{".", ".."}, names...)
+		for int(f.Pos) < len(all) {
+			n := all[f.Pos]
+			ino, typ := f.Inode.Ino, uint8(vfs.DT_DIR)
+			switch n {
+			case ".":
+			case "..":
+				ino = f.Path.Dentry.Parent.Inode.Ino
+			default:
+				mode, _, ok := k.procMode(dir + "/" + n)
+				if !ok {
+					f.Pos++
+					continue
+				}
+				ino, typ = procIno(sb, dir+"/"+n), vfs.DType(mode)
+			}
+			if !emit(n, ino, typ) {
+				return 0
+			}
+			f.Pos++
+		}
+		return 0
+	}}
+}
+
+// procIno is the inode number of a procfs path, stable while mounted.
+func procIno(sb *vfs.SuperBlock, p string) uint64 {
+	ps := sb.Private.(*procSB)
+	if ino, ok := ps.inos[p]; ok {
+		return ino
+	}
+	ino := sb.NextIno()
+	ps.inos[p] = ino
+	return ino
+}
+
+// procMode is the mode of procfs path p, and a symlink's target, or false
+// if p does not exist now.
+func (k *Kernel) procMode(p string) (uint32, string, bool) {
+	links := k.procLinks()
+	if t, ok := links[p]; ok {
+		return vfs.S_IFLNK | 0o777, t, true
+	}
+	for l := range links {
+		if strings.HasPrefix(l, p+"/") {
+			return vfs.S_IFDIR | 0o500, "", true // fd/: only its owner may list it
+		}
+	}
+	for _, f := range k.procPaths() {
+		switch {
+		case f == p && strings.HasPrefix(p, "/proc/sys/") && !procReadOnly[p]:
+			return vfs.S_IFREG | 0o644, "", true
+		case f == p:
+			return vfs.S_IFREG | 0o444, "", true
+		case strings.HasPrefix(f, p+"/"):
+			return vfs.S_IFDIR | 0o555, "", true
+		}
+	}
+	return 0, "", false
+}
+
+// procInode makes the inode of path p, or returns nil if p does not exist
+// now.
+func (k *Kernel) procInode(sb *vfs.SuperBlock, p string) *vfs.Inode {
+	mode, target, ok := k.procMode(p)
+	if !ok {
+		return nil
+	}
+	in := k.vfs.NewInode(sb, mode, vfs.Root)
+	if in == nil {
+		return nil
+	}
+	in.Ino = procIno(sb, p)
+	in.Private = &procNode{path: p}
+	// A task's directory belongs to the task's owner, as in Linux.
+	if pid, ok := procPid(p); ok {
+		if t := k.tasks[pid]; t != nil && t.Cred != nil && !t.Kthread() {
+			in.UID, in.GID = t.Cred.EUID, t.Cred.EGID
+		}
+	}
+	switch {
+	case in.IsLnk():
+		in.Target = target
+	case in.IsDir():
+		in.Op, in.FOp = k.procDirIops(), k.procDirFops()
+		in.Nlink = 2
+	default:
+		in.Op, in.FOp = &procFileIops, k.procFileFops()
+	}
+	return in
+}
+
+// procFileIops accept a truncation and ignore it, as proc_setattr does
+// for ATTR_SIZE: echo 1 > /proc/sys/... opens with O_TRUNC.
+var procFileIops = vfs.InodeOperations{Setsize: func(*vfs.Inode, int64) abi.Errno { return 0 }}
+
+// procPid is the pid of a path under /proc/<pid>/.
+func procPid(p string) (int, bool) {
+	rest, ok := strings.CutPrefix(p, "/proc/")
+	if !ok {
+		return 0, false
+	}
+	first, _, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(first)
+	return n, err == nil && first == strconv.Itoa(n)
+}
+
+// procFileFops generate a file's text on open and serve reads from it;
+// /proc/sys files take writes as sysctl does.
+func (k *Kernel) procFileFops() *vfs.FileOperations {
+	return &vfs.FileOperations{
+		Open: func(in *vfs.Inode, f *vfs.File) abi.Errno {
+			p := in.Private.(*procNode).path
+			if f.Readable() {
+				text, err := k.ReadProc(p)
+				if err != nil {
+					return abi.ENOENT // the task went away
+				}
+				f.Private = text
+			}
+			return 0
+		},
+		Read: func(f *vfs.File, b []byte, pos *int64) (int, abi.Errno) {
+			text, _ := f.Private.(string)
+			if *pos >= int64(len(text)) {
+				return 0, 0
+			}
+			n := copy(b, text[*pos:])
+			*pos += int64(n)
+			return n, 0
+		},
+		Write: func(f *vfs.File, b []byte, pos *int64) (int, abi.Errno) {
+			p := f.Inode.Private.(*procNode).path
+			name, ok := strings.CutPrefix(p, "/proc/sys/")
+			if !ok {
+				return 0, abi.EIO
+			}
+			if _, err := k.SetSysctl(strings.ReplaceAll(name, "/", "."), strings.TrimSpace(string(b))); err != nil {
+				return 0, abi.EINVAL
+			}
+			*pos += int64(len(b))
+			return len(b), 0
+		},
+	}
+}
+
+// procChildren lists the names in procfs directory dir: for /proc, the
+// kernel's entries by name length and name (proc_match orders the
+// proc_dir_entry tree so), then self, then the pids in order.
+func (k *Kernel) procChildren(dir string) []string {
+	seen := map[string]bool{}
+	var names []string
+	add := func(p string) {
+		rest, ok := strings.CutPrefix(p, dir+"/")
+		if !ok {
+			return
+		}
+		n, _, _ := strings.Cut(rest, "/")
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for _, p := range k.procPaths() {
+		add(p)
+	}
+	links := k.procLinks()
+	lp := make([]string, 0, len(links))
+	for p := range links {
+		lp = append(lp, p)
+	}
+	sort.Strings(lp)
+	for _, p := range lp {
+		add(p)
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := names[i], names[j]
+		ai, aerr := strconv.Atoi(a)
+		bi, berr := strconv.Atoi(b)
+		switch {
+		case aerr == nil && berr == nil:
+			return ai < bi
+		case aerr == nil || berr == nil:
+			return berr == nil && aerr != nil // names before numbers
+		case dir == "/proc" && (a == "self") != (b == "self"):
+			return b == "self"
+		case dir == "/proc" && len(a) != len(b):
+			return len(a) < len(b)
+		}
+		return a < b
+	})
+	return names
+}
+
+// procPaths are the regular files of /proc.
+func (k *Kernel) procPaths() []string { return k.ProcFiles() }
+
+// procLinks are procfs's symlinks and their targets now: self, and each
+// task's fd/N and cwd.
+func (k *Kernel) procLinks() map[string]string {
+	links := map[string]string{}
+	if t := k.current; t != nil && t != k.idle {
+		links["/proc/self"] = strconv.Itoa(t.TGID)
+	}
+	for _, t := range k.sortedTasks() {
+		if t == k.idle || t.State == ExitDead {
+			continue
+		}
+		base := sprintf("/proc/%d/", t.PID)
+		if t.FS != nil {
+			links[base+"cwd"] = k.vfs.PathString(t.FS.Pwd)
+			links[base+"root"] = k.vfs.PathString(t.FS.Root)
+		}
+		if t.Files != nil {
+			for fd, f := range t.Files.fds {
+				if f != nil {
+					links[sprintf("%sfd/%d", base, fd)] = k.fileName(f)
+				}
+			}
+		}
+	}
+	return links
+}
+
+// fileName is what /proc/<pid>/fd/N points to: the file's path, or
+// "pipe:[ino]" for a pipe, as d_path prints them.
+func (k *Kernel) fileName(f *vfs.File) string {
+	if f.Path.Mnt == nil {
+		if f.Inode != nil && f.Inode.IsFIFO() {
+			return sprintf("pipe:[%d]", f.Inode.Ino)
+		}
+		return "anon_inode:[unknown]"
+	}
+	return k.vfs.PathString(f.Path)
+}

@@ -1,0 +1,258 @@
+package vfs
+
+import (
+	"strings"
+
+	"kplay/kernel/abi"
+)
+
+// Access masks of inode_permission (MAY_*), also access(2)'s R_OK, W_OK,
+// X_OK.
+const (
+	MAY_EXEC  = 1
+	MAY_WRITE = 2
+	MAY_READ  = 4
+)
+
+// Permission is generic_permission: the owner's, the group's or the
+// others' bits of the mode, by who the caller is; a privileged caller
+// passes on any directory and may execute a file with any x bit set.
+func Permission(c Cred, in *Inode, mask int) Errno {
+	mode := int(in.Mode)
+	switch {
+	case c.FSUID == in.UID:
+		mode >>= 6
+	case c.inGroup(in.GID):
+		mode >>= 3
+	}
+	if mask&^mode&7 == 0 {
+		return 0
+	}
+	if c.Privileged && (in.IsDir() || mask&MAY_EXEC == 0 || in.Mode&0o111 != 0) {
+		return 0
+	}
+	return abi.EACCES
+}
+
+// Task is what a lookup needs of the caller (nameidata): its credentials,
+// its root and its current directory (fs_struct).
+type Task struct {
+	Cred Cred
+	Root Path
+	Cwd  Path
+}
+
+// walker resolves one path (path_lookupat).
+type walker struct {
+	v     *VFS
+	t     Task
+	links int
+}
+
+// step moves from dir to its child comp, across mounts, without following
+// a symlink at the child.
+func (w *walker) step(dir Path, comp string) (Path, Errno) {
+	if !dir.Inode().IsDir() {
+		return Path{}, abi.ENOTDIR
+	}
+	if err := Permission(w.t.Cred, dir.Inode(), MAY_EXEC); err != 0 {
+		return Path{}, err
+	}
+	switch comp {
+	case ".":
+		return dir, 0
+	case "..":
+		return w.v.parent(w.t.Root, dir), 0
+	}
+	if len(comp) > NameMax {
+		return Path{}, abi.ENAMETOOLONG
+	}
+	d, err := w.v.lookupChild(dir.Dentry, comp)
+	if err != 0 {
+		return Path{}, err
+	}
+	if d == nil || d.Inode == nil {
+		return Path{}, abi.ENOENT
+	}
+	return w.v.followMounts(Path{dir.Mnt, d}), 0
+}
+
+// parent is ".." of dir (follow_dotdot): it stays at the caller's root and
+// climbs out of a mount to the directory it is mounted on.
+func (v *VFS) parent(root, dir Path) Path {
+	for {
+		if dir == root {
+			return dir
+		}
+		if dir.Dentry != dir.Mnt.Root {
+			return v.followMounts(Path{dir.Mnt, dir.Dentry.Parent})
+		}
+		if dir.Mnt.Parent == dir.Mnt {
+			return dir
+		}
+		dir = Path{dir.Mnt.Parent, dir.Mnt.Mountpoint}
+	}
+}
+
+// followMounts goes down to the root of what is mounted on p.
+func (v *VFS) followMounts(p Path) Path {
+	for {
+		m := v.mountedOn(p.Mnt, p.Dentry)
+		if m == nil {
+			return p
+		}
+		p = Path{m, m.Root}
+	}
+}
+
+// lookupChild finds name under d in the dentry cache, asking the
+// filesystem (its Lookup) when the directory's entries are generated:
+// those are looked up afresh each time (procfs's pid directories come
+// and go), and the stale cached entry is dropped.
+func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, Errno) {
+	in := d.Inode
+	if in.Op == nil || in.Op.Lookup == nil {
+		return d.children[name], 0
+	}
+	if old := d.children[name]; old != nil {
+		if in.Op.Revalidate != nil && in.Op.Revalidate(old) {
+			return old, 0
+		}
+		v.dropDentry(old)
+	}
+	child, err := in.Op.Lookup(d, name)
+	if err != 0 || child == nil {
+		return nil, err
+	}
+	nd := v.NewDentry(d, name, d.SB)
+	if nd == nil {
+		return nil, abi.ENOMEM
+	}
+	v.AddChild(nd, child)
+	return nd, 0
+}
+
+// dropDentry takes a stale entry and what is cached below it out of the
+// cache (d_invalidate); inodes no open file holds are freed.
+func (v *VFS) dropDentry(d *Dentry) {
+	for _, c := range d.Children() {
+		v.dropDentry(c)
+	}
+	v.removeChild(d)
+	v.freeDentry(d)
+	if in := d.Inode; in != nil && in.openCount <= 0 {
+		v.putInode(in)
+	}
+}
+
+// follow resolves the symlink at p, reached from dir.
+func (w *walker) follow(dir, p Path) (Path, Errno) {
+	w.links++
+	if w.links > MaxSymlinks {
+		return Path{}, abi.ELOOP
+	}
+	in := p.Inode()
+	target := in.Target
+	if in.Op != nil && in.Op.GetLink != nil {
+		var err Errno
+		if target, err = in.Op.GetLink(p.Dentry); err != 0 {
+			return Path{}, err
+		}
+	}
+	if target == "" {
+		return Path{}, abi.ENOENT
+	}
+	return w.walk(dir, target, true)
+}
+
+// walk resolves name from start; the last component's symlink is
+// followed when followLast is set.
+func (w *walker) walk(start Path, name string, followLast bool) (Path, Errno) {
+	if name == "" {
+		return Path{}, abi.ENOENT
+	}
+	if len(name) >= PathMax {
+		return Path{}, abi.ENAMETOOLONG
+	}
+	cur := start
+	if name[0] == '/' {
+		cur = w.t.Root
+	}
+	comps := splitPath(name)
+	mustDir := strings.HasSuffix(name, "/")
+	for i, c := range comps {
+		last := i == len(comps)-1
+		next, err := w.step(cur, c)
+		if err != 0 {
+			return Path{}, err
+		}
+		if next.Inode().IsLnk() && (!last || followLast || mustDir) {
+			if next, err = w.follow(cur, next); err != 0 {
+				return Path{}, err
+			}
+		}
+		cur = next
+	}
+	if mustDir && !cur.Inode().IsDir() {
+		return Path{}, abi.ENOTDIR
+	}
+	return cur, 0
+}
+
+func splitPath(name string) []string {
+	var out []string
+	for _, c := range strings.Split(name, "/") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Lookup resolves name for t (filename_lookup): relative names start at
+// start (the cwd, or a directory fd of the *at calls); a symlink as the
+// last component is followed when follow is set.
+func (v *VFS) Lookup(t Task, start Path, name string, follow bool) (Path, Errno) {
+	w := &walker{v: v, t: t}
+	return w.walk(start, name, follow)
+}
+
+// parentOf resolves all but the last component of name (filename_parentat)
+// and returns the directory, the last component ("" for "/", or "." or
+// ".." as typed) and whether name ended in '/'.
+func (v *VFS) parentOf(t Task, start Path, name string) (Path, string, bool, Errno) {
+	if name == "" {
+		return Path{}, "", false, abi.ENOENT
+	}
+	if len(name) >= PathMax {
+		return Path{}, "", false, abi.ENAMETOOLONG
+	}
+	trailing := strings.HasSuffix(name, "/")
+	comps := splitPath(name)
+	dir := start
+	if name[0] == '/' {
+		dir = t.Root
+	}
+	if len(comps) == 0 {
+		return dir, "", trailing, 0
+	}
+	w := &walker{v: v, t: t}
+	if len(comps) > 1 {
+		var err Errno
+		prefix := strings.Join(comps[:len(comps)-1], "/")
+		if name[0] == '/' {
+			prefix = "/" + prefix
+		}
+		if dir, err = w.walk(dir, prefix+"/", true); err != 0 {
+			return Path{}, "", false, err
+		}
+	}
+	last := comps[len(comps)-1]
+	if len(last) > NameMax {
+		return Path{}, "", false, abi.ENAMETOOLONG
+	}
+	if !dir.Inode().IsDir() {
+		return Path{}, "", false, abi.ENOTDIR
+	}
+	return dir, last, trailing, 0
+}

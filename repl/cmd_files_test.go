@@ -1,0 +1,73 @@
+package repl
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestFilesCommandsGoThroughTheSyscalls(t *testing.T) {
+	s, out := newSession(t)
+	run(t, s, out, "echo hello   world > /tmp/x", `echo "a > b" >> /tmp/x`)
+	if got := run(t, s, out, "cat /tmp/x"); got != "hello world\na > b\n" {
+		t.Fatalf("cat after echo: %q", got)
+	}
+	if got := run(t, s, out, "echo just text"); got != "just text\n" {
+		t.Fatalf("echo: %q", got)
+	}
+	if got := run(t, s, out, "ls -l /tmp"); got != "-rw-r--r--  1    0    0       18 x\n" {
+		t.Fatalf("ls -l /tmp: %q", got)
+	}
+	if got := run(t, s, out, "ls /dev"); got != "console\nfull\nnull\nrandom\ntty\nurandom\nzero\n" {
+		t.Fatalf("ls /dev: %q", got)
+	}
+	if got := run(t, s, out, "ls -l /dev/null"); got != "crw-rw-rw-  1    0    0     1, 3 /dev/null\n" {
+		t.Fatalf("ls -l /dev/null: %q", got)
+	}
+	if got := run(t, s, out, "ls -l /proc/self"); got != "lrwxrwxrwx  1    0    0        0 /proc/self -> 1\n" {
+		t.Fatalf("ls -l /proc/self: %q", got)
+	}
+	var ents []struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+		Size int64  `json:"size"`
+	}
+	if err := json.Unmarshal([]byte(run(t, s, out, "ls --json /tmp")), &ents); err != nil || len(ents) != 1 || ents[0].Name != "x" || ents[0].Type != "-" || ents[0].Size != 18 {
+		t.Fatalf("ls --json /tmp: %+v %v", ents, err)
+	}
+	// The calls are init's, so they are in the event log as strace lines.
+	for cmd, want := range map[string]string{
+		"cat /etc/hostname": `openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3`,
+		"ls /etc":           `getdents64(3, 0x7fffffffe000 /* 6 entries */, 4096) = 168`,
+		"ls -l /dev/null":   `lstat("/dev/null", {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0`,
+		"echo x >> /tmp/x":  `openat(AT_FDCWD, "/tmp/x", O_WRONLY|O_CREAT|O_APPEND, 0666) = 3`,
+	} {
+		if ev := run(t, s, out, cmd, "events 40"); !strings.Contains(ev, want) {
+			t.Errorf("%s: events lack %q:\n%s", cmd, want, ev)
+		}
+	}
+}
+
+func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
+	s, out := newSession(t)
+	wantUsageErrors(t, s, out, map[string]string{
+		"cat /nope":               "cat: /nope: No such file or directory",
+		"cat /etc":                "cat: /etc: Is a directory",
+		"cat":                     "usage: cat [--peek] PATH",
+		"ls /nope":                "ls: cannot access '/nope': No such file or directory",
+		"ls /etc/motd/x":          "ls: cannot access '/etc/motd/x': Not a directory",
+		"echo x > /nope/f":        "echo: /nope/f: No such file or directory",
+		"echo x > /proc/version":  "echo: /proc/version: Input/output error",
+		"echo x > /etc":           "echo: /etc: Is a directory",
+		"echo x > /tmp/a /tmp/b":  "echo: > takes one PATH, at the end of the line",
+		"echo x >":                "echo: > takes one PATH, at the end of the line",
+		"echo x >> /dev/null now": "echo: >> takes one PATH, at the end of the line",
+	})
+	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/comm,") {
+		t.Errorf("cat --peek of a file outside /proc: %v", err)
+	}
+	// /dev/null swallows what is written, and a quoted > is text.
+	if got := run(t, s, out, "echo x > /dev/null", `echo ">" x`); got != "> x\n" {
+		t.Fatalf("quoted >: %q", got)
+	}
+}
