@@ -51,6 +51,7 @@ package kernel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"kplay/kernel/abi"
@@ -151,6 +152,19 @@ func (c *Cred) CapEffective() uint64 {
 // capability is never held.
 func (c *Cred) Capable(cap int) bool {
 	return cap >= 0 && cap <= abi.CAP_LAST_CAP && c.CapEffective()&(1<<cap) != 0
+}
+
+// accessCred is the cred access(2) checks with (access_override_creds):
+// the real uid and gid in place of the fsuid and fsgid, so that a
+// set-user-ID program asks what the user who ran it may do, and the
+// filesystem capabilities follow the real uid as they follow the fsuid.
+// Linux installs it with override_creds for the call; kplay checks with
+// an uncounted copy that lives for the one call and is never installed.
+func (c *Cred) accessCred() *Cred {
+	a := *c
+	a.FSUID, a.FSGID = c.UID, c.GID
+	a.usage.set(0)
+	return &a
 }
 
 // capable is capable(cap): does the calling task, t, have it.
@@ -325,4 +339,54 @@ func credAddr(c *Cred) (string, string) {
 		return "init_cred", "static, not in cred_jar"
 	}
 	return fmt.Sprintf("0x%x", c.obj), "a cred_jar object"
+}
+
+// spawnCreds prepares the credentials of a process spawned to run as c:
+// init's cred, changed as login or su changes it before exec (setgroups,
+// then setresgid and setresuid to one id each). The rules are those
+// calls', applied with init's privileges: a uid that is none of init's
+// needs CAP_SETUID, a gid that is none of init's or a different group set
+// needs CAP_SETGID (EPERM). The result holds one reference.
+//
+// Preconditions: the caller holds the CPU.
+func (k *Kernel) spawnCreds(c SpawnCreds) (*Cred, error) {
+	if c.UID < 0 || c.UID >= noID {
+		return nil, errInvalid("uid %d: want 0 to %d", c.UID, noID-1)
+	}
+	if c.GID < 0 || c.GID >= noID {
+		return nil, errInvalid("gid %d: want 0 to %d", c.GID, noID-1)
+	}
+	if len(c.Groups) > abi.NGROUPS_MAX {
+		return nil, errInvalid("%d groups: at most %d (NGROUPS_MAX)", len(c.Groups), abi.NGROUPS_MAX)
+	}
+	groups := append([]int(nil), c.Groups...)
+	for _, g := range groups {
+		if g < 0 || g >= noID {
+			return nil, errInvalid("group %d: want 0 to %d", g, noID-1)
+		}
+	}
+	sort.Ints(groups) // groups_sort
+	old := k.initTsk.Cred
+	ux := resIDs{cur: [4]int{old.UID, old.EUID, old.SUID, old.FSUID}, r: c.UID, e: c.UID, s: c.UID}
+	gx := resIDs{cur: [4]int{old.GID, old.EGID, old.SGID, old.FSGID}, r: c.GID, e: c.GID, s: c.GID}
+	if !slices.Equal(groups, old.Groups()) && !old.Capable(abi.CAP_SETGID) ||
+		gx.needsPrivilege() && !old.Capable(abi.CAP_SETGID) ||
+		ux.needsPrivilege() && !old.Capable(abi.CAP_SETUID) {
+		return nil, &Error{Errno: abi.EPERM, Msg: fmt.Sprintf("uid %d gid %d: %v (init lacks CAP_SETUID or CAP_SETGID)", c.UID, c.GID, abi.EPERM)}
+	}
+	new := k.prepareCreds(k.initTsk)
+	if new == nil {
+		return nil, &Error{Errno: abi.ENOMEM, Msg: "no memory for a cred (cred_jar)"}
+	}
+	gi := k.groupsAlloc(len(groups))
+	if gi == nil {
+		k.abortCreds(new)
+		return nil, &Error{Errno: abi.ENOMEM, Msg: "no memory for the groups (kmalloc)"}
+	}
+	copy(gi.gids, groups)
+	k.setGroups(new, gi)
+	k.putGroupInfo(gi)
+	new.UID, new.EUID, new.SUID, new.FSUID = c.UID, c.UID, c.UID, c.UID
+	new.GID, new.EGID, new.SGID, new.FSGID = c.GID, c.GID, c.GID, c.GID
+	return new, nil
 }

@@ -203,7 +203,7 @@ func (k *Kernel) procPidStatus(t *Task) string {
 	var b strings.Builder
 	f := func(format string, args ...any) { b.WriteString(sprintf(format, args...)) }
 	dead := t.State == ExitZombie || t.State == ExitDead
-	c := t.Cred
+	c := t.realCred // the objective creds, as get_task_cred
 	f("Name:\t%s\n", procTaskName(t, true))
 	if !dead {
 		f("Umask:\t%#04o\n", 0o022) // init_fs's; kplay has no umask(2) yet
