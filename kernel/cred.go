@@ -25,10 +25,12 @@ package kernel
 // does not do. So a process with one thread holds its cred with usage 2,
 // as crash shows on Linux.
 //
-// Capabilities. kplay has no capability sets of its own and no execve of
-// set-user-ID files; it derives them from the ids, as Linux's capability
-// emulation (cap_emulate_setxuid and the fsuid fix-up in security/
-// commoncap.c) leaves them for a process that descends from root:
+// Capabilities. kplay has no capability sets of its own and no file
+// capabilities; it derives them from the ids, as Linux's capability
+// emulation (cap_emulate_setxuid, the fsuid fix-up and
+// cap_bprm_creds_from_file's root rules in security/commoncap.c) leaves
+// them for a process that descends from root, across set*id calls and
+// execve, set-user-ID-root files included:
 //
 //   - permitted: all capabilities while the real, effective or saved
 //     uid is 0; none once all three are not;
@@ -45,6 +47,9 @@ package kernel
 // setfsuid(1000) loses its filesystem privileges, as on Linux. There are
 // no user namespaces: every id maps to itself, and only (uid_t)-1 is
 // invalid.
+//
+// The VFS (package vfs) checks permissions with the cred itself, through
+// the vfs.Cred interface: FSIDs, InGroup and Capable.
 //
 // Linux frees a cred after an RCU grace period (put_cred_rcu); kplay has
 // one CPU and no RCU readers, so the last put frees it at once.

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"kplay/kernel/abi"
@@ -254,5 +255,49 @@ func TestSpawnAsAUserNeedsInitToBeRoot(t *testing.T) {
 	}
 	if got := credJar(t, k); got != base+1 {
 		t.Errorf("cred_jar %d, want %d (the child's only)", got, base+1)
+	}
+}
+
+// execve copies the effective ids to the saved ones; a set-user-ID file
+// makes its owner the effective uid (root's, here: with its
+// capabilities), except on a nosuid mount such as /tmp.
+func TestExecOfASetuidFile(t *testing.T) {
+	k := permKernel(t)
+	show := execMagicProg + `syscall getresuid "aaaa" "bbbb" "cccc"; syscall getresgid "aaaa" "bbbb" "cccc"; syscall open "/tmp/secret" 0` + "\n"
+	if got := asUser(t, k, 0, 0, `syscall mount "none" "/tmp/rootdir" "tmpfs" 0 0`); got[0] != `mount("none", "/tmp/rootdir", "tmpfs", 0, NULL) = 0` {
+		t.Fatal(got)
+	}
+	for _, f := range []string{"/tmp/show", "/tmp/suid", "/tmp/rootdir/suid"} {
+		if err := k.WriteFile(f, []byte(show), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asUser(t, k, 0, 0, `syscall chmod "/tmp/show" 0755; syscall chmod "/tmp/suid" 04755; `+
+		`syscall chown "/tmp/rootdir/suid" 0 50; syscall chmod "/tmp/rootdir/suid" 06755`)
+	for _, c := range []struct {
+		name string
+		uid  int
+		src  string
+		want []string
+	}{
+		{"a plain file: the saved ids become the effective ones", 0, `syscall setresuid 1000 1000 0; exec /tmp/show`, []string{
+			`getresuid([1000], [1000], [1000]) = 0`, `getresgid([1000], [1000], [1000]) = 0`,
+			`open("/tmp/secret", O_RDONLY) = -1 EACCES (Permission denied)`}},
+		{"set-user-ID and set-group-ID root", 1000, `exec /tmp/rootdir/suid`, []string{
+			`getresuid([1000], [0], [0]) = 0`, `getresgid([1000], [50], [50]) = 0`,
+			`open("/tmp/secret", O_RDONLY) = 3`}},
+		{"on the nosuid /tmp", 1000, `exec /tmp/suid`, []string{
+			`getresuid([1000], [1000], [1000]) = 0`, `getresgid([1000], [1000], [1000]) = 0`,
+			`open("/tmp/secret", O_RDONLY) = -1 EACCES (Permission denied)`}},
+	} {
+		var got []string
+		for _, l := range asUser(t, k, c.uid, 1000, c.src) {
+			if strings.HasPrefix(l, "get") || strings.HasPrefix(l, "open") {
+				got = append(got, l)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s:\ngot  %q\nwant %q", c.name, got, c.want)
+		}
 	}
 }
