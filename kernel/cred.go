@@ -395,3 +395,33 @@ func (k *Kernel) spawnCreds(c SpawnCreds) (*Cred, error) {
 	new.GID, new.EGID, new.SGID, new.FSGID = c.GID, c.GID, c.GID, c.GID
 	return new, nil
 }
+
+// killOK is check_kill_permission's credential test (kill_ok_by_cred):
+// t may signal x if they are one process, if t's real or effective uid is
+// x's real or saved uid, or with CAP_KILL. SIGCONT is allowed within a
+// session, and kplay has one.
+func killOK(t, x *Task, sig int) bool {
+	if t.TGID == x.TGID || sig == abi.SIGCONT {
+		return true
+	}
+	c, xc := t.Cred, x.realCred
+	if xc == nil { // a task being freed
+		return true
+	}
+	return c.EUID == xc.SUID || c.EUID == xc.UID || c.UID == xc.SUID || c.UID == xc.UID ||
+		c.Capable(abi.CAP_KILL)
+}
+
+// sameOwnerOrNice is set_one_prio_perm and check_same_owner: t may change
+// x's priority if t's euid is x's real or effective uid, or with
+// CAP_SYS_NICE.
+func sameOwnerOrNice(t, x *Task) bool {
+	c, xc := t.Cred, x.realCred
+	return xc == nil || c.EUID == xc.UID || c.EUID == xc.EUID || c.Capable(abi.CAP_SYS_NICE)
+}
+
+// canNice is can_nice: lowering x's nice value to nice needs RLIMIT_NICE
+// (20 - nice within the limit, 0 by default) or CAP_SYS_NICE.
+func canNice(t, x *Task, nice int) bool {
+	return uint64(20-nice) <= x.rlim[rlimitNice].cur || capable(t, abi.CAP_SYS_NICE)
+}

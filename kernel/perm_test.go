@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -300,4 +301,38 @@ func TestExecOfASetuidFile(t *testing.T) {
 			t.Errorf("%s:\ngot  %q\nwant %q", c.name, got, c.want)
 		}
 	}
+}
+
+// A user may signal and renice only its own processes (the real or saved
+// uid of the target is its real or effective uid), may not lower a nice
+// value (RLIMIT_NICE is 0) and may not take a real-time policy; root may
+// do all of it (CAP_KILL, CAP_SYS_NICE).
+func TestSignalsAndPrioritiesNeedTheSameOwner(t *testing.T) {
+	k := permKernel(t)
+	other := spawn(t, k, "sleep 10s", SpawnOptions{As: &SpawnCreds{UID: 2000, GID: 2000}})
+	mine := spawn(t, k, "sleep 10s", SpawnOptions{As: &SpawnCreds{UID: 1000, GID: 1000}})
+	k.Run(Stop{For: 1e6})
+	one, zero := `"\x01\x00\x00"`, `"\x00\x00\x00"` // int sched_priority with the string's NUL
+	got := asUser(t, k, 1000, 1000, fmt.Sprintf(`syscall kill %[1]d 0; syscall kill %[2]d 0; syscall setpriority 0 %[2]d 5; `+
+		`syscall setpriority 0 %[1]d 5; syscall setpriority 0 %[2]d 0; syscall sched_setscheduler %[2]d 1 %[3]s; `+
+		`syscall sched_setscheduler %[1]d 3 %[4]s; syscall sched_setscheduler %[2]d 3 %[4]s; syscall kill %[2]d 15`, other, mine, one, zero))
+	want := []string{
+		fmt.Sprintf(`kill(%d, 0) = -1 EPERM (Operation not permitted)`, other),
+		fmt.Sprintf(`kill(%d, 0) = 0`, mine),
+		fmt.Sprintf(`setpriority(PRIO_PROCESS, %d, 5) = 0`, mine),
+		fmt.Sprintf(`setpriority(PRIO_PROCESS, %d, 5) = -1 EPERM (Operation not permitted)`, other),
+		fmt.Sprintf(`setpriority(PRIO_PROCESS, %d, 0) = -1 EACCES (Permission denied)`, mine), // lowering 5 to 0
+		fmt.Sprintf(`sched_setscheduler(%d, SCHED_FIFO, [1]) = -1 EPERM (Operation not permitted)`, mine),
+		fmt.Sprintf(`sched_setscheduler(%d, SCHED_BATCH, [0]) = -1 EPERM (Operation not permitted)`, other),
+		fmt.Sprintf(`sched_setscheduler(%d, SCHED_BATCH, [0]) = 0`, mine),
+		fmt.Sprintf(`kill(%d, SIGTERM) = 0`, mine),
+		`exit_group(0) = ?`,
+	}
+	sameLines(t, got, want)
+	got = asUser(t, k, 0, 0, fmt.Sprintf(`syscall setpriority 0 %d -5; syscall kill %d 9`, other, other))
+	sameLines(t, got, []string{
+		fmt.Sprintf(`setpriority(PRIO_PROCESS, %d, -5) = 0`, other),
+		fmt.Sprintf(`kill(%d, SIGKILL) = 0`, other),
+		`exit_group(0) = ?`,
+	})
 }
