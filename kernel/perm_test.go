@@ -336,3 +336,17 @@ func TestSignalsAndPrioritiesNeedTheSameOwner(t *testing.T) {
 		`exit_group(0) = ?`,
 	})
 }
+
+// /proc/PID/status shows the task's own umask; a kernel thread's is
+// init_fs's 0022.
+func TestProcStatusShowsTheUmask(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	if rec, _, _ := k.SyscallAs(1, nr("umask"), 0o077); rec.Ret != 0o022 {
+		t.Fatal(rec)
+	}
+	for pid, want := range map[int]string{1: "\nUmask:\t0077\n", 2: "\nUmask:\t0022\n"} {
+		if st, _ := k.ReadProc(fmt.Sprintf("/proc/%d/status", pid)); !strings.Contains(st, want) {
+			t.Errorf("pid %d: no %q in\n%s", pid, want, st)
+		}
+	}
+}

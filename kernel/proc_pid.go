@@ -206,7 +206,11 @@ func (k *Kernel) procPidStatus(t *Task) string {
 	c := t.realCred // the objective creds, as get_task_cred
 	f("Name:\t%s\n", procTaskName(t, true))
 	if !dead {
-		f("Umask:\t%#04o\n", 0o022) // init_fs's; kplay has no umask(2) yet
+		umask := uint32(0o022) // init_fs's, which kernel threads use
+		if t.FS != nil {
+			umask = t.FS.Umask
+		}
+		f("Umask:\t%#04o\n", umask)
 	}
 	f("State:\t%s\n", taskStateName(t.State))
 	f("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.TGID, t.PID, ppid(t))
