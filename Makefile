@@ -18,14 +18,20 @@ build:
 	$(GO) build -o kplay .
 
 FUZZTIME ?= 60s
-.PHONY: docs fuzz bench
+.PHONY: docs fuzz fuzz-syscalls bench
 docs:
 	$(GO) test ./repl -run TestCommandsDoc -update
 
 fuzz:
 	$(GO) test ./repl -run '^$$' -fuzz FuzzExec -fuzztime $(FUZZTIME)
 	$(GO) test ./repl -run '^$$' -fuzz FuzzTokenize -fuzztime $(FUZZTIME)
-	$(GO) test ./kernel -run '^$$' -fuzz FuzzSyscall -fuzztime $(FUZZTIME)
+	$(GO) test ./kernel -run '^$$' -fuzz '^FuzzSyscall$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./kernel -run '^$$' -fuzz '^FuzzSyscalls$$' -fuzztime $(FUZZTIME)
+
+# fuzz-syscalls runs only the system-call sequence fuzzer, longer: crashers
+# land in kernel/testdata/fuzz/FuzzSyscalls and replay in make test.
+fuzz-syscalls:
+	$(GO) test ./kernel -run '^$$' -fuzz '^FuzzSyscalls$$' -fuzztime $(or $(FUZZTIME_LONG),10m)
 
 bench:
 	$(GO) test ./kernel ./kernel/arch -run '^$$' -bench . -benchtime 20000x

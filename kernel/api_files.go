@@ -250,3 +250,12 @@ func (k *Kernel) lstatAs(path, name string) (DirEntry, error) {
 
 // ModeString is ls -l's mode column: -rw-r--r--.
 func ModeString(mode uint32) string { return modeString(mode) }
+
+// CachedNames lists the names the dentry cache holds in directory dir (an
+// absolute path), directories with a trailing "/", without running the
+// machine or changing anything: for completing paths at the prompt. Files
+// that procfs generates only on lookup are missing until something opened
+// them; ProcFiles lists those.
+//
+// Preconditions: the machine is parked.
+func (k *Kernel) CachedNames(dir string) []string { return k.vfs.CachedNames(dir) }

@@ -15,9 +15,9 @@ var (
 	straceAddr = regexp.MustCompile(`0x[0-9a-f]+`)
 )
 
-// straceLine is a record as strace prints it, with the padding before
+// credStraceLine is a record as strace prints it, with the padding before
 // " = " squeezed and user addresses written ADDR.
-func straceLine(r *SyscallRecord) string {
+func credStraceLine(r *SyscallRecord) string {
 	return straceAddr.ReplaceAllString(straceGap.ReplaceAllString(r.String(), " = "), "ADDR")
 }
 
@@ -32,7 +32,7 @@ func credProg(t *testing.T, k *Kernel, src string) (int, []string) {
 	var lines []string
 	for _, e := range k.Events() {
 		if e.Kind == EvSyscall && e.Syscall.Task.PID == pid {
-			lines = append(lines, straceLine(e.Syscall))
+			lines = append(lines, credStraceLine(e.Syscall))
 		}
 	}
 	return pid, lines
@@ -463,7 +463,7 @@ func TestCredCallsWithoutMemory(t *testing.T) {
 	} {
 		failNext()
 		rec, _, _ := k.SyscallAs(1, nr(c.nr), c.args...)
-		if got := straceLine(rec); got != c.want {
+		if got := credStraceLine(rec); got != c.want {
 			t.Errorf("%s", got)
 		}
 	}

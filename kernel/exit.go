@@ -42,6 +42,9 @@ func (k *Kernel) doExit(t *Task, code int) {
 		}
 		t.req = nil
 	}
+	if k.stracing() {
+		k.straceTaskExit(t, code) // PTRACE_EVENT_EXIT, then the status strace reaps
+	}
 	if isSyscalld(t) {
 		k.ensureSyscalld(t)
 	}
@@ -73,12 +76,12 @@ func (k *Kernel) doExit(t *Task, code int) {
 func (k *Kernel) doGroupExit(t *Task, code int) {
 	for _, x := range k.threadGroup(t) {
 		if x != t {
-			x.groupExitCode = code
+			x.groupExitCode, x.groupExiting = code, true
 			x.pendingSignals |= sigmask(abi.SIGKILL)
 			k.signalWakeUp(x, true)
 		}
 	}
-	if t.groupExitCode != 0 {
+	if t.groupExiting {
 		code = t.groupExitCode // another thread decided the status first
 	}
 	k.doExit(t, code)
@@ -135,6 +138,10 @@ func (k *Kernel) exitNotify(t *Task) {
 
 // notifyExit tells the parent of a dead process (do_notify_parent).
 func (k *Kernel) notifyExit(t *Task) {
+	if k.stracing() {
+		code, status := exitCLD(t.ExitCode)
+		k.straceChildSignal(t, t.exitSignal, code, status)
+	}
 	if t.reapByInit && t.Parent == k.initTsk {
 		k.releaseTask(t) // the shell reaps its jobs as they end
 		return
@@ -257,7 +264,7 @@ func sysWait4(k *Kernel, t *Task, a *[6]uint64) int64 {
 		}
 		k.sleepOnQueue(&leader.chldWait, TaskInterruptible, "wait4: no child has exited")
 		if k.interruptedSleep(t) {
-			return -int64(abi.EINTR)
+			return -int64(errRestartsys)
 		}
 	}
 }

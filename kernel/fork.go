@@ -122,6 +122,9 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, img image) (*Task, abi.Errno
 		c.vforkDone = newCompletion("vfork_done")
 	}
 	k.traceFork(p, c)
+	if k.stracing() {
+		k.straceFork(p, c)
+	}
 	k.wakeUpNewTask(c)
 	return c, 0
 }

@@ -145,13 +145,20 @@ func (k *Kernel) vfsInit() {
 		},
 		Free: func(cache string, obj uint64) { k.kmemCacheFree(cache, obj) },
 	})
-	// Registration order is /proc/filesystems' order.
+	// Registration order is /proc/filesystems' order, Linux's boot order:
+	// tmpfs (shmem_init, from mnt_init), proc (proc_root_init), devtmpfs
+	// (driver_init), then the fs_initcalls in link order: pipefs
+	// (init_pipe_fs, which also mounts it for the kernel) and ramfs.
+	// rootfs is mounted as / but never registered (init_mount_tree), so
+	// it is not listed and cannot be mounted again.
 	for _, fs := range []*vfs.FileSystemType{
-		vfs.Ramfs("tmpfs"), vfs.Ramfs("rootfs"), vfs.Ramfs("ramfs"), k.procFSType(), vfs.Ramfs("devtmpfs"),
+		vfs.Ramfs("tmpfs"), k.procFSType(), vfs.Ramfs("devtmpfs"),
 	} {
 		k.vfs.RegisterFilesystem(fs)
 	}
-	if err := k.vfs.MountRoot("rootfs", "rootfs"); err != 0 {
+	k.pipeInit()
+	k.vfs.RegisterFilesystem(vfs.Ramfs("ramfs"))
+	if err := k.vfs.MountRoot(vfs.Ramfs("rootfs"), "rootfs"); err != 0 {
 		k.panic("VFS: Cannot mount root: " + err.Error())
 	}
 	k.vfs.RegisterChrdev(memMajor, 0, 256, "mem", &vfs.FileOperations{Open: k.memOpen})
@@ -241,11 +248,13 @@ func (k *Kernel) openConsole(t *Task) {
 }
 
 // consoleFops are the console's file operations (tty_fops on the
-// console): writes go to the console driver; a read sees end of file,
+// console), a stream with no position: writes go to the console driver; a read sees end of file,
 // since no keyboard is attached to kplay's console.
 func (k *Kernel) consoleFops() *vfs.FileOperations {
 	if k.conFops == nil {
 		k.conFops = &vfs.FileOperations{
+			// tty_open is nonseekable: lseek and pread are ESPIPE.
+			Open: func(_ *vfs.Inode, f *vfs.File) abi.Errno { f.NonseekableOpen(); return 0 },
 			Read: func(*vfs.File, []byte, *int64) (int, abi.Errno) { return 0, 0 },
 			Write: func(_ *vfs.File, p []byte, _ *int64) (int, abi.Errno) {
 				k.con.Write(p)

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"io"
 	"testing"
 
 	"kplay/kernel/abi"
@@ -16,7 +17,14 @@ func FuzzSyscall(f *testing.F) {
 	f.Add(int64(24), uint64(0), uint64(0), uint64(0), uint64(0), false)
 	f.Add(int64(-1), ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), true)
 	f.Add(int64(1), uint64(2), uint64(0x7ffffffdf000), ^uint64(0), uint64(0), false)
-	k, _ := boot(f, Config{Quiet: true})
+	// strace -f -C follows init and the children it forks, and ftrace
+	// records raw_syscalls, so that the tracers see every call too.
+	k, _ := boot(f, Config{Quiet: true, Strace: io.Discard})
+	if _, err := k.Strace([]int{1}, StraceOptions{Follow: true, Summary: true}); err != nil {
+		f.Fatal(err)
+	}
+	k.SetTraceEvent("raw_syscalls", true)
+	k.TraceOn()
 	f.Fuzz(func(t *testing.T, nr int64, a0, a1, a2, a3 uint64, app bool) {
 		if nr == int64(abi.SysExit) || nr == int64(abi.SysExitGroup) {
 			return

@@ -17,6 +17,7 @@ func (k *Kernel) kernelInit(self *Task) {
 	// "execve": init leaves the kernel-thread world.
 	self.Flags &^= pfKthread
 	k.setupUserMM(self)
+	self.Argv = []string{"/sbin/init"}
 	k.populateRootfs()
 	k.openConsole(self)
 	k.initShell(self)

@@ -52,6 +52,9 @@ type Config struct {
 	// Console receives console output (printk above the loglevel, writes to
 	// fds 1 and 2). Nil discards it.
 	Console io.Writer
+	// Strace receives the lines of strace (Kernel.Strace), a whole line
+	// per write, as tracees make system calls. Nil discards them.
+	Strace io.Writer
 	// LogBufLen is the printk ring size in bytes; 0 means 128 KiB.
 	LogBufLen int
 	// PanicOnOops halts the machine on any Oops (the panic_on_oops sysctl).
@@ -127,6 +130,8 @@ type Kernel struct {
 	con                           *consoledrv.Driver
 	vfs                           *vfs.VFS
 	conFops                       *vfs.FileOperations
+	pipefs                        *vfs.SuperBlock // pipefs's kern_mount
+	pipeFops                      *vfs.FileOperations
 	random                        *prng
 	console                       *consoledrv.Console
 
@@ -148,6 +153,8 @@ type Kernel struct {
 	vmstatWork        *delayedWork
 	nsyscalld         int
 	nrForks           uint64       // processes created since boot (total_forks, /proc/stat)
+	oomKills          uint64       // the OOM_KILL event of /proc/vmstat
+	hostname          string       // utsname()->nodename: sethostname, /proc/sys/kernel/hostname
 	demoDevs          []demoEntry  // handlers attached by RequestDemoIRQ
 	userTimers        []*userTimer // timers added from the front end, in order
 
@@ -199,6 +206,7 @@ type Kernel struct {
 	events  []Event
 	evSeq   uint64
 	tr      traceBuffer
+	strace  straceState
 
 	// Faults.
 	oopses  int
@@ -231,7 +239,8 @@ func Boot(cfg Config) (*Kernel, error) {
 		softirqs: irq.NewSoftirqs(),
 		tasks:    map[int]*Task{},
 		jiffies:  timers.InitialJiffies(cfg.HZ),
-		tr:       traceBuffer{size: TraceBufEntries},
+		tr:       newTraceBuffer(),
+		hostname: defaultHostname,
 	}
 	pm, err := mm.NewPhysMem(cfg.MemBytes, cfg.LowmemBytes, h.MemAlloc)
 	if err != nil {

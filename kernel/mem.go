@@ -113,7 +113,7 @@ const threadSizeKB = 16
 // tables of its own to count.
 func (k *Kernel) Meminfo() []MeminfoLine {
 	kb := func(pages int) uint64 { return uint64(pages) * (mm.PageSize >> 10) }
-	var total, free, highTotal, highFree, reserve, slab, reclaimable int
+	var total, free, highTotal, highFree int
 	for _, z := range k.pm.Zones {
 		if z == nil {
 			continue
@@ -123,21 +123,9 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 		if z.Type == mm.ZoneHighMem {
 			highTotal, highFree = z.Managed, z.Free
 		}
-		// calculate_totalreserve_pages: the biggest lowmem reserve plus
-		// the high watermark, at most the zone.
-		maxRes := 0
-		for _, r := range z.LowmemReserve {
-			maxRes = max(maxRes, r)
-		}
-		reserve += min(maxRes+z.WmarkHigh, z.Managed)
 	}
-	for _, c := range k.slabs.Caches() {
-		pages := c.NumSlabs() << c.Order
-		slab += pages
-		if c.Name == "dentry" || c.Name == "inode_cache" { // SLAB_RECLAIM_ACCOUNT
-			reclaimable += pages
-		}
-	}
+	reserve := k.totalreservePages()
+	slab, reclaimable := k.slabPages()
 	// si_mem_available with no page cache: free less the reserve, plus
 	// the reclaimable slab less min(half of it, the low watermarks).
 	wmarkLow := 0
@@ -176,6 +164,37 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 		{"VmallocTotal", (VmallocEnd - VmallocStart) >> 10}, {"VmallocUsed", kb(k.vmallocPages())}, {"VmallocChunk", 0}, {"Percpu", 0},
 		{"DirectMap4k", kb(len(k.pm.Pages))}, {"DirectMap2M", 0},
 	}
+}
+
+// totalreservePages is totalreserve_pages (calculate_totalreserve_pages):
+// per zone, the biggest lowmem reserve plus the high watermark, at most
+// the zone.
+func (k *Kernel) totalreservePages() int {
+	reserve := 0
+	for _, z := range k.pm.Zones {
+		if z == nil {
+			continue
+		}
+		maxRes := 0
+		for _, r := range z.LowmemReserve {
+			maxRes = max(maxRes, r)
+		}
+		reserve += min(maxRes+z.WmarkHigh, z.Managed)
+	}
+	return reserve
+}
+
+// slabPages are the pages the slab caches hold, and those of them in
+// reclaimable caches (SLAB_RECLAIM_ACCOUNT: dentry and inode_cache).
+func (k *Kernel) slabPages() (total, reclaimable int) {
+	for _, c := range k.slabs.Caches() {
+		pages := c.NumSlabs() << c.Order
+		total += pages
+		if c.Name == "dentry" || c.Name == "inode_cache" {
+			reclaimable += pages
+		}
+	}
+	return total, reclaimable
 }
 
 // ProcMeminfo renders /proc/meminfo: each key padded to 16 with its

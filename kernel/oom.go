@@ -81,6 +81,7 @@ func (k *Kernel) outOfMemory(cur *Task) bool {
 	k.printk(consoledrv.Err, "Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:0kB, shmem-rss:0kB, UID:%d pgtables:0kB oom_score_adj:0",
 		victim.PID, victim.Comm, countMM(as).total*mm.PageSize>>10, as.RSS*mm.PageSize>>10, victim.Cred.UID)
 	k.sendSignal(victim, abi.SIGKILL)
+	k.oomKills++ // count_vm_event(OOM_KILL)
 	// The oom_reaper unmaps the victim's anonymous memory without waiting
 	// for it to run and exit.
 	as.Reap()
@@ -106,6 +107,13 @@ func (k *Kernel) userTouch(t *Task, addr uint64) bool {
 		default:
 			// A write to an unwritable page: SIGSEGV's default action.
 			k.printk(consoledrv.Info, "%s[%d]: segfault at %x ip 0000000000000000 sp 0000000000000000 error 6", t.Comm, t.PID, addr)
+			if k.stracing() {
+				code := segvAccerr
+				if t.MM.Find(addr) == nil {
+					code = segvMaperr
+				}
+				defer k.straceSender(sigInfo{code: code, addr: addr})()
+			}
 			k.sendSignal(t, abi.SIGSEGV)
 			return false
 		}

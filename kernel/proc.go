@@ -28,8 +28,13 @@ var procFiles = map[string]func(k *Kernel) string{
 	"/proc/devices":     (*Kernel).ProcDevices,
 	"/proc/cpuinfo":     (*Kernel).ProcCpuinfo,
 	"/proc/modules":     (*Kernel).ProcModules,
+	"/proc/interrupts":  (*Kernel).ProcInterrupts,
+	"/proc/softirqs":    (*Kernel).ProcSoftirqs,
+	"/proc/vmstat":      (*Kernel).ProcVmstat,
 	// tracefs, until the VFS mounts it.
-	"/sys/kernel/tracing/trace": (*Kernel).TraceText,
+	"/sys/kernel/tracing/trace":            (*Kernel).TraceText,
+	"/sys/kernel/tracing/set_event":        (*Kernel).TraceSetEventText,
+	"/sys/kernel/tracing/available_events": (*Kernel).TraceAvailableEventsText,
 }
 
 // procGlobal is the generator of a /proc file that is not a task's.
@@ -65,6 +70,42 @@ func (k *Kernel) ProcFiles() []string {
 		for _, n := range names {
 			out = append(out, sprintf("/proc/%d/%s", t.PID, n))
 		}
+	}
+	return out
+}
+
+// ProcEntry is one entry of a snapshot of /proc: a file and its text, or
+// a symbolic link and its target.
+type ProcEntry struct {
+	Path   string `json:"path"` // "/proc/1/stat"
+	Text   string `json:"text,omitempty"`
+	Target string `json:"target,omitempty"` // a link's target; "" for a file
+}
+
+// ProcTree returns /proc as init, the task the REPL's commands run as,
+// would read it now: every file ProcFiles lists with its text, then the
+// symbolic links (self, and each task's cwd, root and fd/N) by path. What
+// a snapshot on the host needs so that tools which read /proc (ps, free,
+// vmstat) can be pointed at it.
+func (k *Kernel) ProcTree() []ProcEntry {
+	var out []ProcEntry
+	for _, p := range k.ProcFiles() {
+		if !strings.HasPrefix(p, "/proc/") {
+			continue // tracefs is not /proc's
+		}
+		if text, err := k.ReadProc(p); err == nil {
+			out = append(out, ProcEntry{Path: p, Text: text})
+		}
+	}
+	links := k.procLinks()
+	links["/proc/self"] = strconv.Itoa(k.initTsk.TGID)
+	paths := make([]string, 0, len(links))
+	for p := range links {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		out = append(out, ProcEntry{Path: p, Target: links[p]})
 	}
 	return out
 }

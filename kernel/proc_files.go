@@ -131,7 +131,6 @@ func (k *Kernel) procSysFiles() map[string]func(k *Kernel) string {
 		"/proc/sys/kernel/osrelease": func(*Kernel) string { return Release + "\n" },
 		"/proc/sys/kernel/ostype":    func(*Kernel) string { return "Linux\n" },
 		"/proc/sys/kernel/version":   func(*Kernel) string { return Version + "\n" },
-		"/proc/sys/kernel/hostname":  func(k *Kernel) string { return k.Uname().Nodename + "\n" },
 		"/proc/sys/kernel/pid_max":   func(*Kernel) string { return "32768\n" },
 		"/proc/sys/fs/file-nr": func(k *Kernel) string {
 			// file-max: a tenth of RAM in KiB, at least NR_FILE.
@@ -143,6 +142,9 @@ func (k *Kernel) procSysFiles() map[string]func(k *Kernel) string {
 		},
 		"/proc/sys/fs/inode-nr": func(k *Kernel) string { return sprintf("%d\t0\n", k.vfs.NrInodes) },
 	}
+	for p, str := range procSysStrings {
+		m[p] = func(k *Kernel) string { return str.get(k) + "\n" }
+	}
 	for _, e := range sysctlTable {
 		name := e.name
 		m["/proc/sys/"+strings.ReplaceAll(name, ".", "/")] = func(k *Kernel) string {
@@ -151,4 +153,36 @@ func (k *Kernel) procSysFiles() map[string]func(k *Kernel) string {
 		}
 	}
 	return m
+}
+
+// procSysStrings are the /proc/sys files that hold a string rather than a
+// number (proc_do_uts_string over proc_dostring).
+var procSysStrings = map[string]struct {
+	get func(k *Kernel) string
+	set func(k *Kernel, v string)
+}{
+	"/proc/sys/kernel/hostname": {
+		get: func(k *Kernel) string { return k.hostname },
+		set: func(k *Kernel, v string) { k.setHostname([]byte(v)) },
+	},
+}
+
+// procDostring is a write to a string sysctl at pos (_proc_do_string with
+// kernel.sysctl_writes_strict = 1, the default): the write continues the
+// string at pos, which may not lie past its end (then nothing changes and
+// ok is false, though the write still reports every byte taken), and
+// copies bytes up to a NUL or a newline, at most maxlen-1 in all.
+func procDostring(cur string, maxlen int, b []byte, pos int64) (string, bool) {
+	n := min(len(cur), maxlen-1)
+	if pos > int64(n) {
+		return cur, false
+	}
+	data := []byte(cur[:pos])
+	for _, c := range b {
+		if c == 0 || c == '\n' || len(data) >= maxlen-1 {
+			break
+		}
+		data = append(data, c)
+	}
+	return string(data), true
 }

@@ -9,8 +9,8 @@ import (
 
 // The files of /proc/<pid>/, in the formats of Linux 6.6, the release
 // kplay's uname claims: fs/proc/array.c (stat, status), fs/proc/base.c
-// (comm, schedstat) and kernel/sched/debug.c (sched). Where a line depends
-// on the configuration, kplay's is that of a one-CPU x86-64 kernel with
+// (cmdline, comm, environ, limits, schedstat, wchan) and
+// kernel/sched/debug.c (sched). Where a line depends on the configuration, kplay's is that of a one-CPU x86-64 kernel with
 // CONFIG_SMP, CONFIG_PID_NS, CONFIG_SECCOMP_FILTER, CONFIG_CPUSETS and
 // CONFIG_SCHED_INFO, and without NUMA, NUMA balancing, hugetlbfs,
 // transparent huge pages, uclamp, user shadow stacks or schedstats (the
@@ -20,13 +20,17 @@ import (
 
 // pidFiles are the files of /proc/<pid>/ kplay generates.
 var pidFiles = map[string]func(k *Kernel, t *Task) string{
+	"cmdline":   (*Kernel).procPidCmdline,
 	"comm":      (*Kernel).procPidComm,
+	"environ":   (*Kernel).procPidEnviron,
+	"limits":    (*Kernel).procPidLimits,
 	"maps":      (*Kernel).procPidMaps,
 	"statm":     (*Kernel).procPidStatm,
 	"sched":     (*Kernel).procPidSched,
 	"schedstat": (*Kernel).procPidSchedstat,
 	"stat":      (*Kernel).procPidStat,
 	"status":    (*Kernel).procPidStatus,
+	"wchan":     (*Kernel).procPidWchan,
 }
 
 // Values Linux prints for resources kplay does not limit.
@@ -339,4 +343,94 @@ func (k *Kernel) procPidStatm(t *Task) string {
 	}
 	c := countMM(as)
 	return sprintf("%d %d %d %d %d %d %d\n", c.total, as.RSS, 0, 0, 0, c.data+c.stack, 0)
+}
+
+// procPidCmdline is /proc/<pid>/cmdline (get_mm_cmdline): the argument
+// strings, each ended by a NUL. A kernel thread, or a zombie whose mm is
+// gone, has none: the file is empty.
+func (k *Kernel) procPidCmdline(t *Task) string {
+	as := userMM(t)
+	if as == nil || t.State == ExitZombie || t.State == ExitDead {
+		return ""
+	}
+	var b strings.Builder
+	for _, a := range t.Argv {
+		b.WriteString(a + "\x00")
+	}
+	return b.String()
+}
+
+// procPidEnviron is /proc/<pid>/environ (environ_read): the environment
+// strings execve placed. kplay's programs get none, so it is empty.
+func (k *Kernel) procPidEnviron(*Task) string { return "" }
+
+// limitNames are lnames[] of fs/proc/base.c: each limit's name and unit
+// (none for the nice and realtime priorities), by RLIMIT_ number.
+var limitNames = [rlimNLimits]struct{ name, unit string }{
+	rlimitCPU:        {"Max cpu time", "seconds"},
+	rlimitFsize:      {"Max file size", "bytes"},
+	rlimitData:       {"Max data size", "bytes"},
+	rlimitStack:      {"Max stack size", "bytes"},
+	rlimitCore:       {"Max core file size", "bytes"},
+	rlimitRSS:        {"Max resident set", "bytes"},
+	rlimitNproc:      {"Max processes", "processes"},
+	rlimitNofile:     {"Max open files", "files"},
+	rlimitMemlock:    {"Max locked memory", "bytes"},
+	rlimitAS:         {"Max address space", "bytes"},
+	rlimitLocks:      {"Max file locks", "locks"},
+	rlimitSigpending: {"Max pending signals", "signals"},
+	rlimitMsgqueue:   {"Max msgqueue size", "bytes"},
+	rlimitNice:       {"Max nice priority", ""},
+	rlimitRtprio:     {"Max realtime priority", ""},
+	rlimitRttime:     {"Max realtime timeout", "us"},
+}
+
+// procPidLimits is /proc/<pid>/limits (proc_pid_limits): a header, then
+// per limit "%-25s %-20s %-20s " of the name, soft and hard limit
+// ("unlimited" for RLIM_INFINITY), and the unit as "%-10s" if it has one.
+func (k *Kernel) procPidLimits(t *Task) string {
+	var b strings.Builder
+	b.WriteString(sprintf("%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units"))
+	val := func(v uint64) string {
+		if v == rlimInfinity {
+			return "unlimited"
+		}
+		return sprintf("%d", v)
+	}
+	for i, l := range limitNames {
+		r := t.rlim[i]
+		b.WriteString(sprintf("%-25s %-20s %-20s ", l.name, val(r.cur), val(r.max)))
+		if l.unit != "" {
+			b.WriteString(sprintf("%-10s", l.unit))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// schedFunctions are the frames of kplay's shadow stacks that Linux marks
+// __sched (in_sched_functions): get_wchan skips them to name what the
+// task waits in.
+var schedFunctions = map[string]bool{
+	"schedule": true, "__schedule": true, "schedule_timeout": true,
+	"schedule_timeout_uninterruptible": true, "schedule_preempt_disabled": true,
+	"preempt_schedule": true, "preempt_schedule_common": true, "preempt_schedule_irq": true,
+	"__cond_resched": true, "do_nanosleep": true, "down": true, "down_interruptible": true,
+	"__down_common": true, "mutex_lock": true, "__mutex_lock": true,
+	"wait_for_completion_killable": true,
+}
+
+// procPidWchan is /proc/<pid>/wchan (proc_pid_wchan): for a task asleep
+// and off the run queue, the innermost function on its kernel stack that
+// is not a scheduler function (get_wchan); otherwise "0". No newline.
+func (k *Kernel) procPidWchan(t *Task) string {
+	if t.State == TaskRunning || t.se.OnRQ() || t == k.current {
+		return "0"
+	}
+	for i := len(t.kstack) - 1; i >= 0; i-- {
+		if !schedFunctions[t.kstack[i]] {
+			return t.kstack[i]
+		}
+	}
+	return "0"
 }

@@ -44,8 +44,14 @@ func (k *Kernel) procFSType() *vfs.FileSystemType {
 func (k *Kernel) procDirIops() *vfs.InodeOperations {
 	return &vfs.InodeOperations{
 		Lookup: func(dir *vfs.Dentry, name string) (*vfs.Inode, abi.Errno) {
+			// proc_root_lookup and proc_pid_lookup fail with ENOENT
+			// rather than leave a negative dentry: a new name in /proc
+			// is ENOENT to open(O_CREAT), mkdir and symlink alike.
 			p := dir.Inode.Private.(*procNode).path + "/" + name
-			return k.procInode(dir.SB, p), 0
+			if in := k.procInode(dir.SB, p); in != nil {
+				return in, 0
+			}
+			return nil, abi.ENOENT
 		},
 		// pid_revalidate: a cached entry stays while its path exists with
 		// the same type; a link's target is read afresh.
@@ -143,6 +149,8 @@ func (k *Kernel) procMode(p string) (uint32, string, bool) {
 		switch {
 		case f == p && strings.HasPrefix(p, "/proc/sys/") && !procReadOnly[p]:
 			return vfs.S_IFREG | 0o644, "", true
+		case f == p && strings.HasSuffix(p, "/environ"):
+			return vfs.S_IFREG | 0o400, "", true // S_IRUSR: the environment is private
 		case f == p:
 			return vfs.S_IFREG | 0o444, "", true
 		case strings.HasPrefix(f, p+"/"):
@@ -222,6 +230,13 @@ func (k *Kernel) procFileFops() *vfs.FileOperations {
 			name, ok := strings.CutPrefix(p, "/proc/sys/")
 			if !ok {
 				return 0, abi.EIO
+			}
+			if str, ok := procSysStrings[p]; ok {
+				if v, ok := procDostring(str.get(k), utsLen, b, *pos); ok {
+					str.set(k, v)
+					*pos += int64(len(b))
+				}
+				return len(b), 0
 			}
 			if _, err := k.SetSysctl(strings.ReplaceAll(name, "/", "."), strings.TrimSpace(string(b))); err != nil {
 				return 0, abi.EINVAL

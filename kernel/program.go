@@ -147,6 +147,9 @@ func (k *Kernel) spawn(src string, o SpawnOptions, cred *Cred) (int, error) {
 	}
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)
+	if k.stracing() {
+		k.straceFork(k.initTsk, t) // the shell's fork, when strace -f follows init
+	}
 	k.wakeUpNewTask(t)
 	return t.PID, nil
 }
@@ -342,6 +345,9 @@ func (k *Kernel) returnToUser(t *Task) {
 			k.schedule()
 			t.leave(d)
 			continue
+		}
+		if k.stracing() {
+			k.straceDeliver(t) // signal-delivery stops
 		}
 		if t.pendingSignals != 0 {
 			k.doSignal(t)

@@ -255,6 +255,9 @@ func (k *Kernel) Run(s Stop) RunResult {
 	// A RequestPark made before this Run began is honoured at once; the
 	// request is consumed when the run ends.
 	k.cpu.Resume()
+	if k.stracing() {
+		k.straceParked()
+	}
 	k.parkReq.Store(false)
 	k.result.ElapsedNs = k.host.Time() - now
 	if k.budgetTimer != nil {

@@ -66,6 +66,9 @@ func (k *Kernel) sendSignal(t *Task, sig int) {
 	if len(group) == 0 {
 		return
 	}
+	if k.stracing() {
+		k.straceSignalSent(t, sig)
+	}
 	// prepare_signal: a stop signal cancels a pending SIGCONT and the
 	// other way round; SIGCONT resumes a stopped group at once.
 	switch defaultAction(sig) {
@@ -129,7 +132,8 @@ func (k *Kernel) signalWakeUp(t *Task, fatal bool) {
 }
 
 // fatalSignalPending reports whether t has a pending signal that will kill
-// it: the sleeps it is in end early (-EINTR) so that it dies at once.
+// it: the sleeps it is in end early (with a restart code) so that it dies
+// at once.
 func (k *Kernel) fatalSignalPending(t *Task) bool {
 	for p := t.pendingSignals; p != 0; p &= p - 1 {
 		sig := lowestSignal(p)
@@ -148,6 +152,17 @@ func lowestSignal(p uint64) int {
 	}
 	return 0
 }
+
+// The kernel-internal codes a system call returns when a signal ends its
+// sleep (include/linux/errno.h): signal delivery turns them into EINTR or
+// restarts the call, so user space never sees them. On kplay the only
+// signal that ends a sleep is a fatal one, so the task dies without
+// seeing them either; strace and sys_exit do, as on Linux.
+const (
+	errRestartsys          abi.Errno = 512 // do_wait
+	errRestartNohand       abi.Errno = 514 // clock_nanosleep with TIMER_ABSTIME
+	errRestartRestartblock abi.Errno = 516 // nanosleep, clock_nanosleep
+)
 
 // interruptedSleep is what an interruptible sleep does when it wakes early
 // (the signal half of do_nanosleep or do_wait): a pending stop stops the
@@ -199,6 +214,9 @@ func (k *Kernel) doSignalStop(t *Task, sig int) {
 		t.stopSig = sig
 		k.notifyParent(t, cldStopped)
 	}
+	if k.stracing() && t.groupStop && t.pendingSignals&sigmask(abi.SIGKILL) == 0 {
+		k.straceStopped(t, sig)
+	}
 	for t.groupStop && t.pendingSignals&sigmask(abi.SIGKILL) == 0 {
 		t.State = TaskStopped
 		k.switchWhy = "stopped by " + abi.SignalName(sig)
@@ -228,6 +246,13 @@ func (k *Kernel) notifyParent(t *Task, why int) {
 		leader.waitReport = waitStopped
 	case cldContinued:
 		leader.waitReport = waitContinued
+	}
+	if k.stracing() {
+		status := abi.SIGCONT
+		if why == cldStopped {
+			status = t.stopSig
+		}
+		k.straceChildSignal(leader, abi.SIGCHLD, why, status)
 	}
 	p := leader.Parent
 	if p == nil {

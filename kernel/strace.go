@@ -42,27 +42,45 @@ func (r *SyscallRecord) displayName() string {
 // String is the call as strace prints it, e.g.
 // `write(1, "hello\n", 6)                  = 6` or `exit(0)   ...   = ?`.
 func (r *SyscallRecord) String() string {
-	ret := "?"
-	if !r.NoReturn {
-		ret = abi.FormatReturn(r.Ret)
-		if r.RetHex && r.Errno() == 0 {
-			ret = fmt.Sprintf("%#x", uint64(r.Ret))
-		}
-		if r.RetOctal && r.Errno() == 0 {
-			ret = fmt.Sprintf("%#03o", r.Ret)
-		}
-		if r.RetNote != "" && r.Ret >= 0 {
-			ret += " " + r.RetNote
-		}
-	}
 	if r.Entering {
 		// strace's line for a call that has not returned.
 		return fmt.Sprintf("%s(%s <unfinished ...>", r.displayName(), strings.Join(r.ArgText, ", "))
 	}
-	call := fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", "))
-	// strace aligns the result at column 40 (its -a default), or leaves
-	// one space after a longer call.
-	return fmt.Sprintf("%-39s = %s", call, ret)
+	return straceAlign(fmt.Sprintf("%s(%s)", r.displayName(), strings.Join(r.ArgText, ", ")), r.retText())
+}
+
+// retText is what strace prints after "= ": the value, decoded, or "?"
+// for a call that does not return.
+func (r *SyscallRecord) retText() string {
+	if r.NoReturn {
+		return "?"
+	}
+	ret := abi.FormatReturn(r.Ret)
+	if r.RetHex && r.Errno() == 0 {
+		ret = fmt.Sprintf("%#x", uint64(r.Ret))
+	}
+	if r.RetOctal && r.Errno() == 0 {
+		ret = fmt.Sprintf("%#03o", r.Ret)
+	}
+	if r.RetNote != "" && r.Ret >= 0 {
+		ret += " " + r.RetNote
+	}
+	return ret
+}
+
+// straceColumn is strace's -a default (acolumn): the column of "= ".
+const straceColumn = 40
+
+// straceAlign ends a line as strace's syscall_exiting_trace does: after
+// the call comes a space, then spaces up to column 40 (tabto), then "= "
+// and the return value. line is everything before, the "[pid N] "
+// prefix included, which counts toward the column.
+func straceAlign(line, ret string) string {
+	line += " "
+	if n := len(line); n < straceColumn {
+		line += strings.Repeat(" ", straceColumn-n)
+	}
+	return line + "= " + ret
 }
 
 // Errno is the error of a failed call, or 0.
@@ -110,11 +128,11 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 		case argSignal:
 			r.ArgText[i] = straceSignal(int(int32(a)))
 		case argWaitOptions:
-			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames)
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), waitOptionNames, "W???")
 		case argProt:
 			r.ArgText[i] = straceProt(uint64(uint32(a)))
 		case argMapFlags:
-			r.ArgText[i] = straceFlags(uint64(uint32(a)), mapFlagNames)
+			r.ArgText[i] = straceFlags(uint64(uint32(a)), mapFlagNames, "MAP_???")
 		case argHex:
 			r.ArgText[i] = "0" // C's %#lx prints zero without 0x
 			if a != 0 {
@@ -155,6 +173,18 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 	for n := len(r.ArgText); n > 0 && r.ArgText[n-1] == argOmitted; n-- {
 		r.ArgText = r.ArgText[:n-1]
 	}
+}
+
+// filledByCall reports whether an argument is one the call writes, which
+// strace prints at exit: with the arguments after it, it goes on the
+// "<... resumed>" line of a call that blocks.
+// The kinds with an exit decoder (read's buffer, fstat's struct) are.
+func (a argKind) filledByCall() bool {
+	switch a {
+	case argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut:
+		return true
+	}
+	return argFormats[a].exit != nil
 }
 
 // exit decodes what the call wrote for the caller.
@@ -296,19 +326,25 @@ type flagName struct {
 	name string
 }
 
-// straceFlags prints a flag set as A|B|0x40, or 0.
-func straceFlags(v uint64, names []flagName) string {
+// straceFlags prints a flag set as A|B|0x40, or 0, or with no known flag
+// 0x40 /* unknown */ (AT_???, O_???), as strace's printflags does. An
+// entry of several bits prints only when all are set.
+func straceFlags(v uint64, names []flagName, unknown string) string {
 	var parts []string
 	for _, f := range names {
-		if v&f.bit != 0 {
+		if v&f.bit == f.bit && f.bit != 0 { // all of a multi-bit entry (O_SYNC holds O_DSYNC)
 			parts = append(parts, f.name)
 			v &^= f.bit
 		}
 	}
-	if v != 0 {
+	switch {
+	case v != 0 && len(parts) == 0:
+		// Nothing known: strace's printflags_ex names the kind of flag
+		// it expected.
+		return fmt.Sprintf("%#x /* %s */", v, unknown)
+	case v != 0:
 		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	if len(parts) == 0 {
+	case len(parts) == 0:
 		return "0"
 	}
 	return strings.Join(parts, "|")
@@ -336,15 +372,23 @@ func stracePolicy(p int) string {
 }
 
 // straceSchedParam prints struct sched_param as [prio].
-func (k *Kernel) straceSchedParam(t *Task, addr uint64) string {
-	var b [4]byte
+func (k *Kernel) straceSchedParam(t *Task, addr uint64) string { return k.straceInts(t, addr, 1) }
+
+// straceInts prints n ints in user memory as strace prints an int array
+// ([3, 4]), or the pointer when they cannot be read.
+func (k *Kernel) straceInts(t *Task, addr uint64, n int) string {
 	if addr == 0 {
 		return "NULL"
 	}
-	if n, _ := k.copyFromUser(t, b[:], addr); n != 4 {
+	b := make([]byte, 4*n)
+	if got, _ := k.copyFromUser(t, b, addr); got != len(b) {
 		return fmtPtr(addr)
 	}
-	return fmt.Sprintf("[%d]", int32(binary.LittleEndian.Uint32(b[:])))
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprint(int32(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // straceWaitStatus prints a wait status with the W* macros, as strace
@@ -370,7 +414,7 @@ func straceWaitStatus(s int) string {
 // flags use them.
 func straceClone(k *Kernel, t *Task, r *SyscallRecord) {
 	a := r.Args
-	flags := straceFlags(a[0]&^csignal, cloneFlagNames)
+	flags := straceFlags(a[0]&^csignal, cloneFlagNames, "CLONE_???")
 	if sig := int(a[0] & csignal); sig != 0 {
 		if a[0]&^csignal == 0 {
 			flags = straceSignal(sig)

@@ -39,6 +39,7 @@ const (
 	argRlimitOut                           // struct rlimit *, filled on success
 	argArgv                                // char *const argv[]: ["cat", "/etc/motd"]
 	argEnvp                                // char *const envp[]: 0x7ffc... /* 3 vars */
+	argFdPair                              // int[2], filled on success (pipe, pipe2)
 )
 
 // argOmitted marks an argument strace does not print.
@@ -85,12 +86,14 @@ func init() {
 		}},
 		argMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string { return straceMode(r.Args[i]) }},
 		argMknodMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			m := uint32(r.Args[i])
-			return straceFileType(m) + "|" + straceMode(uint64(m&0o7777))
+			return straceSymbolicMode(uint32(r.Args[i]))
 		}},
 		argDev: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			d := uint32(r.Args[i])
-			return fmt.Sprintf("makedev(%#x, %#x)", (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00))
+			// decode_mknod prints dev only for devices.
+			if m := uint32(r.Args[i-1]) & vfs.S_IFMT; m != vfs.S_IFCHR && m != vfs.S_IFBLK {
+				return argOmitted
+			}
+			return straceMakedev(uint64(uint32(r.Args[i])))
 		}},
 		argInt64: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string { return fmt.Sprint(int64(r.Args[i])) }},
 		argWhence: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
@@ -112,20 +115,23 @@ func init() {
 			return k.straceStat(t, r.Args[i])
 		}},
 		argAtFlags: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			return straceFlags(uint64(uint32(r.Args[i])), atFlagNames)
+			return straceFlags(uint64(uint32(r.Args[i])), atFlagNames, "AT_???")
 		}},
 		argAccessMode: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			m := uint64(uint32(r.Args[i]))
 			if m == 0 {
 				return "F_OK"
 			}
-			return straceFlags(m, []flagName{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}})
+			return straceFlags(m, []flagName{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}}, "?_OK")
 		}},
 		argIoctlCmd: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			if name, ok := ioctlNames[uint32(r.Args[i])]; ok {
+			cmd := uint32(r.Args[i])
+			if name, ok := ioctlNames[cmd]; ok {
 				return name
 			}
-			return fmt.Sprintf("%#x", uint32(r.Args[i]))
+			// strace's ioctl_decode_command_number: the _IOC fields.
+			dir := [...]string{"_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"}[cmd>>30]
+			return fmt.Sprintf("_IOC(%s, %s, %s, %s)", dir, fmtRaw(uint64(cmd>>8&0xff)), fmtRaw(uint64(cmd&0xff)), fmtRaw(uint64(cmd>>16&0x3fff)))
 		}},
 		argDirents: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
 			if r.Ret < 0 || r.Errno() != 0 {
@@ -139,10 +145,10 @@ func init() {
 			if f&vfs.MS_MGC_MSK == vfs.MS_MGC_VAL {
 				s, f = "MS_MGC_VAL|", f&^vfs.MS_MGC_MSK
 			}
-			return s + straceFlags(f, mountFlagNames)
+			return s + straceFlags(f, mountFlagNames, "MS_???")
 		}},
 		argUmountFlags: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLW, "UMOUNT_NOFOLLOW"}})
+			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLW, "UMOUNT_NOFOLLOW"}}, "MNT_???")
 		}},
 		argRlimitResource: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			return straceEnum(int(int32(r.Args[i])), rlimitNames, "RLIMIT_???")
@@ -172,6 +178,12 @@ func init() {
 			return fmt.Sprintf("%s /* %d vars */", fmtPtr(r.Args[i]), len(envp))
 		}},
 		argRlimitIn: {entry: func(k *Kernel, t *Task, r *SyscallRecord, i int) string { return k.straceRlimit(t, r.Args[i]) }},
+		argFdPair: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
+			if r.Ret != 0 {
+				return "", false
+			}
+			return k.straceInts(t, r.Args[i], 2), true
+		}},
 		argRlimitOut: {entry: ptr, exit: func(k *Kernel, t *Task, r *SyscallRecord, i int) (string, bool) {
 			if r.Ret != 0 {
 				return "", false
@@ -216,33 +228,13 @@ var openFlagNames = []flagName{
 func straceOpenFlags(v uint64, accmode bool) string {
 	f := uint64(uint32(v))
 	if !accmode {
-		return straceFlagsExact(f, openFlagNames)
+		return straceFlags(f, openFlagNames, "O_???")
 	}
 	acc := []string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[f&vfs.O_ACCMODE]
 	if rest := f &^ vfs.O_ACCMODE; rest != 0 {
-		return acc + "|" + straceFlagsExact(rest, openFlagNames)
+		return acc + "|" + straceFlags(rest, openFlagNames, "O_???")
 	}
 	return acc
-}
-
-// straceFlagsExact is straceFlags for tables with multi-bit entries
-// (O_SYNC holds O_DSYNC's bit): an entry prints only when all its bits
-// are set.
-func straceFlagsExact(v uint64, names []flagName) string {
-	var parts []string
-	for _, f := range names {
-		if v&f.bit == f.bit && f.bit != 0 {
-			parts = append(parts, f.name)
-			v &^= f.bit
-		}
-	}
-	if v != 0 {
-		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	if len(parts) == 0 {
-		return "0"
-	}
-	return strings.Join(parts, "|")
 }
 
 // straceMode prints a mode as strace's print_numeric_umode_t: 0644.
@@ -269,10 +261,10 @@ func (k *Kernel) straceStat(t *Task, addr uint64) (string, bool) {
 	}
 	le := binary.LittleEndian
 	mode := le.Uint32(b[24:])
-	m := straceFileType(mode) + "|" + straceMode(uint64(mode&0o7777))
+	m := straceSymbolicMode(mode)
 	if t := mode & vfs.S_IFMT; t == vfs.S_IFCHR || t == vfs.S_IFBLK {
 		d := le.Uint64(b[40:])
-		return fmt.Sprintf("{st_mode=%s, st_rdev=makedev(%#x, %#x), ...}", m, (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00)), true
+		return fmt.Sprintf("{st_mode=%s, st_rdev=%s, ...}", m, straceMakedev(d)), true
 	}
 	return fmt.Sprintf("{st_mode=%s, st_size=%d, ...}", m, int64(le.Uint64(b[48:]))), true
 }
@@ -331,7 +323,7 @@ var mountFlagNames = []flagName{
 
 var ioctlNames = map[uint32]string{
 	tcgets: "TCGETS", 0x5402: "TCSETS", tiocgwinsz: "TIOCGWINSZ", fionclex: "FIONCLEX", fioclex: "FIOCLEX",
-	0x541b: "FIONREAD", 0x5421: "FIONBIO",
+	fionread: "FIONREAD", 0x5421: "FIONBIO",
 }
 
 // straceIoctlExit prints what TCGETS and TIOCGWINSZ filled, as strace
@@ -343,6 +335,10 @@ func straceIoctlExit(k *Kernel, t *Task, r *SyscallRecord) {
 	switch uint32(r.Args[1]) {
 	case fioclex, fionclex:
 		r.ArgText = r.ArgText[:2] // no argument
+	case fionread:
+		if r.Ret == 0 {
+			r.ArgText[2] = k.straceInts(t, r.Args[2], 1)
+		}
 	case tcgets:
 		if r.Ret == 0 {
 			r.ArgText[2] = "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD|HUPCL, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}"
@@ -351,12 +347,17 @@ func straceIoctlExit(k *Kernel, t *Task, r *SyscallRecord) {
 		if r.Ret == 0 {
 			r.ArgText[2] = "{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}"
 		}
+	default:
+		if _, ok := ioctlNames[uint32(r.Args[1])]; !ok {
+			r.ArgText[2] = fmtRaw(r.Args[2]) // an unknown command's argument is a number
+		}
 	}
 }
 
 var fcntlCmdNames = map[int]string{
 	fDupfd: "F_DUPFD", fGetfd: "F_GETFD", fSetfd: "F_SETFD", fGetfl: "F_GETFL", fSetfl: "F_SETFL",
 	fDupfdCloexec: "F_DUPFD_CLOEXEC", 5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW",
+	fSetpipeSz: "F_SETPIPE_SZ", fGetpipeSz: "F_GETPIPE_SZ",
 }
 
 // straceFcntl prints fcntl's command by name, and its argument only for
@@ -369,9 +370,9 @@ func straceFcntl(k *Kernel, t *Task, r *SyscallRecord) {
 	}
 	r.ArgText = []string{fmt.Sprint(int32(r.Args[0])), name}
 	switch cmd {
-	case fGetfd, fGetfl:
+	case fGetfd, fGetfl, fGetpipeSz:
 	case fSetfd:
-		r.ArgText = append(r.ArgText, straceFlags(r.Args[2]&fdCloexec, []flagName{{fdCloexec, "FD_CLOEXEC"}})+rest(r.Args[2]&^fdCloexec))
+		r.ArgText = append(r.ArgText, straceFlags(r.Args[2]&fdCloexec, []flagName{{fdCloexec, "FD_CLOEXEC"}}, "FD_???")+rest(r.Args[2]&^fdCloexec))
 	case fSetfl:
 		r.ArgText = append(r.ArgText, straceOpenFlags(r.Args[2], true))
 	default:
@@ -399,7 +400,7 @@ func straceFcntlExit(k *Kernel, t *Task, r *SyscallRecord) {
 			r.RetNote = "(flags FD_CLOEXEC)"
 		}
 	case fGetfl:
-		r.RetHex = true
+		r.RetHex = r.Ret != 0 // strace's %#lx prints 0 bare
 		r.RetNote = "(flags " + straceOpenFlags(uint64(r.Ret), true) + ")"
 	}
 }
@@ -420,4 +421,29 @@ func (k *Kernel) straceRlimit(t *Task, addr uint64) string {
 		return fmt.Sprint(v)
 	}
 	return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", f(binary.LittleEndian.Uint64(b[0:])), f(binary.LittleEndian.Uint64(b[8:])))
+}
+
+// straceMakedev prints a new_encode_dev device number as strace does:
+// "makedev(0x2a, 0)", in C's %#x, where zero has no 0x.
+func straceMakedev(d uint64) string {
+	cx := func(v uint64) string {
+		if v == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%#x", v)
+	}
+	return "makedev(" + cx((d&0xfff00)>>8) + ", " + cx((d&0xff)|((d>>12)&0xfff00)) + ")"
+}
+
+// straceSymbolicMode is print_symbolic_mode_t: the file type, the
+// set-id and sticky bits by name, then the permissions in octal
+// ("S_IFREG|S_ISUID|0755").
+func straceSymbolicMode(m uint32) string {
+	s := straceFileType(m)
+	for _, b := range []flagName{{vfs.S_ISUID, "S_ISUID"}, {vfs.S_ISGID, "S_ISGID"}, {vfs.S_ISVTX, "S_ISVTX"}} {
+		if uint64(m)&b.bit != 0 {
+			s += "|" + b.name
+		}
+	}
+	return s + "|" + straceMode(uint64(m&0o777))
 }

@@ -241,6 +241,12 @@ func (k *Kernel) readInto(t *Task, f *vfs.File, buf, count uint64, pos *int64) i
 		}
 		if n > 0 {
 			if cerr := k.copyToUser(t, buf+done, chunk[:n]); cerr != 0 {
+				// What did not reach the caller was not read: the
+				// position stays before it (filemap_read moves ki_pos
+				// by the bytes copied).
+				if pos == nil && f.Mode&vfs.FMODE_STREAM == 0 && f.Inode.IsReg() {
+					f.Pos -= int64(n)
+				}
 				if done > 0 {
 					break
 				}
@@ -684,7 +690,7 @@ const (
 const setflMask = vfs.O_APPEND | vfs.O_NONBLOCK | vfs.O_ASYNC | vfs.O_DIRECT | vfs.O_NOATIME
 
 // sysFcntl implements Linux syscall fcntl(2) for the descriptor and status
-// flags and F_DUPFD; other commands are EINVAL.
+// flags, F_DUPFD, and a pipe's size; other commands are EINVAL.
 func sysFcntl(k *Kernel, t *Task, a *[6]uint64) int64 {
 	fd, cmd, arg := int64(int32(a[0])), int(int32(a[1])), a[2]
 	f := fget(t, fd)
@@ -715,6 +721,8 @@ func sysFcntl(k *Kernel, t *Task, a *[6]uint64) int64 {
 	case fSetfl:
 		f.Flags = f.Flags&^setflMask | int(arg)&setflMask
 		return 0
+	case fSetpipeSz, fGetpipeSz:
+		return k.pipeFcntl(t, f, cmd, uint32(arg))
 	}
 	return errno(abi.EINVAL)
 }
@@ -796,6 +804,7 @@ func sysGetdents64(k *Kernel, t *Task, a *[6]uint64) int64 {
 	}
 	var buf []byte
 	tooSmall := false
+	start := f.Pos
 	err := f.Iterate(func(name string, ino uint64, dtype uint8) bool {
 		reclen := (19 + len(name) + 1 + 7) &^ 7
 		if uint64(len(buf)+reclen) > count {
@@ -819,6 +828,9 @@ func sysGetdents64(k *Kernel, t *Task, a *[6]uint64) int64 {
 		return errno(abi.EINVAL)
 	}
 	if err := k.copyToUser(t, a[1], buf); err != 0 {
+		// filldir64 stops at the entry it could not store: the
+		// directory's position stays where the call found it.
+		f.Pos = start
 		return errno(err)
 	}
 	return int64(len(buf))
@@ -1127,17 +1139,22 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 	return errno(k.vfs.DoMount(vt.Cred, source, p, fstype, int(a[3]), ""))
 }
 
-// sysUmount2 implements Linux syscall umount2(2): ENOENT, then EPERM
-// without CAP_SYS_ADMIN, EINVAL when the target is not a mount point,
-// EBUSY while in use.
+// sysUmount2 implements Linux syscall umount2(2): EINVAL for unknown
+// flags, ENOENT, then EPERM without CAP_SYS_ADMIN, EINVAL when the target
+// is not a mount point, EBUSY while in use.
 func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
+	// ksys_umount's order: unknown flags, the lookup, then
+	// can_umount's privilege check (may_mount: CAP_SYS_ADMIN).
 	flags := int(int32(a[1]))
+	if flags&^(vfs.MNT_FORCE|vfs.MNT_DETACH|vfs.MNT_EXPIRE|vfs.UMOUNT_NOFOLLW) != 0 {
+		return errno(abi.EINVAL)
+	}
 	vt, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLW == 0)
 	if err != 0 {
 		return errno(err)
 	}
 	if !vt.Cred.Capable(abi.CAP_SYS_ADMIN) {
-		return errno(abi.EPERM) // can_umount's may_mount
+		return errno(abi.EPERM)
 	}
 	// The working directory of a task inside keeps the mount busy.
 	for _, x := range k.sortedTasks() {

@@ -1,5 +1,18 @@
 package kernel
 
+import (
+	"bytes"
+
+	"kplay/kernel/abi"
+)
+
+func init() {
+	addSyscalls(map[string]syscallDef{
+		"sethostname": {fn: sysSethostname, args: []argKind{argBufCount, argUint32},
+			proto: "int sethostname(const char *name, size_t len);"},
+	})
+}
+
 // sysGetpid implements Linux syscall getpid(2): the thread group id.
 func sysGetpid(k *Kernel, t *Task, _ *[6]uint64) int64 { return int64(t.TGID) }
 
@@ -36,7 +49,39 @@ const utsLen = 65
 
 // Uname returns the machine's identity as uname(2) reports it.
 func (k *Kernel) Uname() Utsname {
-	return Utsname{Sysname: "Linux", Nodename: "kplay", Release: Release, Version: Version, Machine: "x86_64", Domainname: "(none)"}
+	return Utsname{Sysname: "Linux", Nodename: k.hostname, Release: Release, Version: Version, Machine: "x86_64", Domainname: "(none)"}
+}
+
+// defaultHostname is the nodename at boot (init_uts_ns), as /etc/hostname
+// also says.
+const defaultHostname = "kplay"
+
+// sysSethostname implements Linux syscall sethostname(2): CAP_SYS_ADMIN
+// or EPERM; a length from 0 to __NEW_UTS_LEN (64) or
+// EINVAL; then the len bytes, copied in (EFAULT), become the nodename,
+// which uname reads up to its first NUL.
+func sysSethostname(k *Kernel, t *Task, a *[6]uint64) int64 {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
+		return errno(abi.EPERM)
+	}
+	n := int(int32(a[1]))
+	if n < 0 || n > utsLen-1 {
+		return errno(abi.EINVAL)
+	}
+	buf := make([]byte, n)
+	if _, err := k.copyFromUser(t, buf, a[0]); err != 0 {
+		return errno(err)
+	}
+	k.setHostname(buf)
+	return 0
+}
+
+// setHostname stores a nodename: the bytes up to the first NUL.
+func (k *Kernel) setHostname(b []byte) {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	k.hostname = string(b)
 }
 
 func (u Utsname) bytes() []byte {

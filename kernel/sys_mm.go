@@ -28,7 +28,7 @@ func straceProt(v uint64) string {
 	if v == 0 {
 		return "PROT_NONE"
 	}
-	return straceFlags(v, protNames)
+	return straceFlags(v, protNames, "PROT_???")
 }
 
 // syncVMAs keeps one vm_area_struct object per area after an mm call.

@@ -320,6 +320,9 @@ func sysKill(k *Kernel, t *Task, a *[6]uint64) int64 {
 		}
 		targets = allowed
 	}
+	if k.stracing() {
+		defer k.straceSender(sigInfo{code: siUser, pid: t.TGID, uid: t.Cred.UID})()
+	}
 	for _, x := range targets {
 		k.sendSignal(x, sig)
 	}

@@ -146,7 +146,7 @@ func sysNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 		return -int64(abi.EINVAL)
 	}
 	if k.sleepNs(timespecNs(ts), "nanosleep") {
-		return -int64(abi.EINTR)
+		return -int64(errRestartRestartblock)
 	}
 	return 0
 }
@@ -187,7 +187,10 @@ func sysClockNanosleep(k *Kernel, t *Task, a *[6]uint64) int64 {
 		ns -= now
 	}
 	if k.sleepNs(ns, "clock_nanosleep") {
-		return -int64(abi.EINTR)
+		if a[1]&timerAbstime != 0 {
+			return -int64(errRestartNohand)
+		}
+		return -int64(errRestartRestartblock)
 	}
 	return 0
 }

@@ -57,6 +57,13 @@ type syscallDef struct {
 	// straceEntry, if set, prints the arguments instead of args (clone
 	// prints them by name and not in register order).
 	straceEntry func(k *Kernel, t *Task, r *SyscallRecord)
+	// exitFrom, if set, is the first argument strace prints at exit
+	// rather than entry, where the kinds do not say it (nanosleep's rem,
+	// which strace decodes once the call has slept; see straceSplit).
+	// sepAtExit: the ", " before those arguments is printed at exit too
+	// (clone's decoder), not at entry.
+	exitFrom  int
+	sepAtExit bool
 	// straceExit, if set, decodes what the call returned after the
 	// per-argument decoding (fcntl's flags, ioctl's struct).
 	straceExit func(k *Kernel, t *Task, r *SyscallRecord)
@@ -109,11 +116,11 @@ func init() {
 			proto: "pid_t gettid(void);"},
 		"exit_group": {fn: sysExitGroup, args: []argKind{argInt}, noReturn: true,
 			proto: "[[noreturn]] void syscall(SYS_exit_group, int status);"},
-		"nanosleep": {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr},
+		"nanosleep": {fn: sysNanosleep, args: []argKind{argTimespecIn, argPtr}, exitFrom: 1,
 			proto: "int nanosleep(const struct timespec *req, struct timespec *_Nullable rem);"},
 		"clock_gettime": {fn: sysClockGettime, args: []argKind{argClockID, argTimespecOut},
 			proto: "int clock_gettime(clockid_t clockid, struct timespec *tp);"},
-		"clock_nanosleep": {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr},
+		"clock_nanosleep": {fn: sysClockNanosleep, args: []argKind{argClockID, argClockFlags, argTimespecIn, argPtr}, exitFrom: 3,
 			proto: "int clock_nanosleep(clockid_t clockid, int flags, const struct timespec *request, struct timespec *_Nullable remain);"},
 		"alarm": {fn: sysAlarm, args: []argKind{argUint32},
 			proto: "unsigned int alarm(unsigned int seconds);"},
@@ -125,7 +132,7 @@ func init() {
 			proto: "pid_t fork(void);"},
 		"vfork": {fn: sysVfork,
 			proto: "pid_t vfork(void);"},
-		"clone": {fn: sysClone, args: []argKind{argCloneFlags, argPtr, argPtr, argPtr, argPtr}, straceEntry: straceClone,
+		"clone": {fn: sysClone, args: []argKind{argCloneFlags, argPtr, argPtr, argPtr, argPtr}, straceEntry: straceClone, exitFrom: 2, sepAtExit: true,
 			proto: "long syscall(SYS_clone, unsigned long flags, void *stack, int *parent_tid, int *child_tid, unsigned long tls);"},
 		"wait4": {fn: sysWait4, args: []argKind{argInt, argWaitStatus, argWaitOptions, argPtr},
 			proto: "pid_t wait4(pid_t pid, int *_Nullable wstatus, int options, struct rusage *_Nullable rusage);"},
@@ -222,6 +229,12 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	req.Record = rec
 	ret := -int64(abi.ENOSYS)
 	depth := t.enter(sysEntryFrames(t, req.Nr)...)
+	// syscall_trace_enter: the sys_enter tracepoint, then the tracer's
+	// syscall-entry stop.
+	k.traceSysEnter(req)
+	if k.stracing() {
+		k.straceEnter(t, rec, def, ok)
+	}
 	k.breakAtSyscallEntry(t, rec)
 	if ok {
 		t.sysArgs = req.Args
@@ -229,6 +242,11 @@ func (k *Kernel) doSyscall(t *Task, req *Request) int64 {
 	}
 	rec.Ret = ret
 	rec.exit(k, t, def, ok)
+	// syscall_exit_work: sys_exit, then the syscall-exit stop.
+	k.traceSysExit(req.Nr, ret)
+	if k.stracing() {
+		k.straceExit(t, rec)
+	}
 	k.emitSyscall(rec)
 	// syscall_exit_to_user_mode: interrupts, then a reschedule if needed.
 	k.deliverIRQs()

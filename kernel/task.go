@@ -120,6 +120,7 @@ type Task struct {
 	stopSig       int
 	waitReport    int
 	groupExitCode int
+	groupExiting  bool // groupExitCode is set (SIGNAL_GROUP_EXIT)
 	// inKernel counts nested system calls: ticks during one are system time.
 	inKernel int
 

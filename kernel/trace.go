@@ -153,10 +153,116 @@ type traceBuffer struct {
 	size    int
 	ring    []TraceEntry
 	written uint64
+	// enabled is each event's enable file, indexed as traceEvents.
+	enabled [len(traceEvents)]bool
 }
 
-// TraceOn starts recording (echo 1 > tracing_on, with the events of
-// sched, irq and timer enabled).
+// TraceEvent is an event kplay can record, as available_events names it
+// (system:event), and whether it is enabled.
+type TraceEvent struct {
+	System  string `json:"system"`
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+}
+
+// traceEvents are the events kplay records, by system. The sched, irq
+// and timer events are enabled at boot; raw_syscalls, which records two
+// entries for every system call, is not.
+var traceEvents = [...]struct {
+	system, name string
+	off          bool // disabled at boot
+}{
+	{"sched", "sched_switch", false},
+	{"sched", "sched_wakeup", false},
+	{"sched", "sched_wakeup_new", false},
+	{"sched", "sched_process_fork", false},
+	{"sched", "sched_process_exit", false},
+	{"sched", "sched_process_wait", false},
+	{"irq", "irq_handler_entry", false},
+	{"irq", "irq_handler_exit", false},
+	{"irq", "softirq_entry", false},
+	{"irq", "softirq_exit", false},
+	{"timer", "timer_expire_entry", false},
+	{"timer", "timer_expire_exit", false},
+	{"raw_syscalls", "sys_enter", true},
+	{"raw_syscalls", "sys_exit", true},
+}
+
+// traceEventIndex finds an event's enable flag by name.
+var traceEventIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, e := range traceEvents {
+		m[e.name] = i
+	}
+	return m
+}()
+
+// Indexes of the events the system call path checks before it formats.
+var (
+	evSysEnter = traceEventIndex["sys_enter"]
+	evSysExit  = traceEventIndex["sys_exit"]
+)
+
+// newTraceBuffer is the buffer at boot: empty, off, the default events
+// enabled.
+func newTraceBuffer() traceBuffer {
+	tb := traceBuffer{size: TraceBufEntries}
+	for i, e := range traceEvents {
+		tb.enabled[i] = !e.off
+	}
+	return tb
+}
+
+// AvailableTraceEvents lists the events kplay has (available_events),
+// each with its state at boot. It reads no kernel, so a front end may
+// call it while the kernel runs.
+func AvailableTraceEvents() []TraceEvent {
+	var out []TraceEvent
+	for _, e := range traceEvents {
+		out = append(out, TraceEvent{System: e.system, Name: e.name, Enabled: !e.off})
+	}
+	return out
+}
+
+// TraceEvents lists the events in available_events order with their
+// enable state.
+func (k *Kernel) TraceEvents() []TraceEvent {
+	var out []TraceEvent
+	for i, e := range traceEvents {
+		out = append(out, TraceEvent{System: e.system, Name: e.name, Enabled: k.tr.enabled[i]})
+	}
+	return out
+}
+
+// SetTraceEvent enables or disables the events spec names, with
+// set_event's syntax: "system:event", "system:*", "*:event", or one word
+// that is a system's or an event's name ("raw_syscalls", "sys_enter");
+// "all" and "*:*" name every event. It returns the events it matched.
+func (k *Kernel) SetTraceEvent(spec string, on bool) ([]TraceEvent, error) {
+	sys, ev, colon := strings.Cut(spec, ":")
+	if spec == "all" {
+		sys, ev, colon = "*", "*", true
+	}
+	var out []TraceEvent
+	for i, e := range traceEvents {
+		var match bool
+		if colon {
+			match = (sys == "*" || sys == "" || sys == e.system) && (ev == "*" || ev == "" || ev == e.name)
+		} else {
+			match = spec == e.system || spec == e.name
+		}
+		if match {
+			k.tr.enabled[i] = on
+			out = append(out, TraceEvent{System: e.system, Name: e.name, Enabled: on})
+		}
+	}
+	if len(out) == 0 {
+		return nil, errInvalid("no trace event %q (want system:event, system, event or all; trace events lists them)", spec)
+	}
+	return out, nil
+}
+
+// TraceOn starts recording (echo 1 > tracing_on) the enabled events.
 func (k *Kernel) TraceOn() { k.tr.on = true }
 
 // TraceOff stops recording; the buffer keeps what it has.
@@ -192,6 +298,24 @@ func (k *Kernel) Trace() TraceInfo {
 // TraceText is the content of /sys/kernel/tracing/trace.
 func (k *Kernel) TraceText() string { return k.Trace().Text() }
 
+// TraceSetEventText is the content of /sys/kernel/tracing/set_event: the
+// enabled events, one "system:event" a line.
+func (k *Kernel) TraceSetEventText() string { return traceEventLines(k.TraceEvents(), true) }
+
+// TraceAvailableEventsText is the content of
+// /sys/kernel/tracing/available_events: every event, enabled or not.
+func (k *Kernel) TraceAvailableEventsText() string { return traceEventLines(k.TraceEvents(), false) }
+
+func traceEventLines(evs []TraceEvent, enabledOnly bool) string {
+	var b strings.Builder
+	for _, e := range evs {
+		if e.Enabled || !enabledOnly {
+			b.WriteString(e.System + ":" + e.Name + "\n")
+		}
+	}
+	return b.String()
+}
+
 // held is what a tracepoint's caller holds besides the kernel's own
 // context: spinlocks and preempt_disable sections (each one level of
 // preempt depth), and whether it has disabled interrupts.
@@ -203,6 +327,9 @@ type held struct {
 // trace records an event in the current context if tracing is on.
 func (k *Kernel) trace(h held, event, args string, sw *TraceSwitch) {
 	if !k.tr.on {
+		return
+	}
+	if i, ok := traceEventIndex[event]; ok && !k.tr.enabled[i] {
 		return
 	}
 	cur := k.current

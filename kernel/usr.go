@@ -48,6 +48,11 @@ type User struct {
 	t *Task
 }
 
+// atFdcwdReg is AT_FDCWD as a register holds it. The programs open
+// files with openat(AT_FDCWD, ...), as glibc's open() has since 2.26, so
+// strace shows what it shows for the real tools.
+const atFdcwdReg = ^uint64(-atFdcwd - 1)
+
 // Syscall traps into the kernel with a call by name.
 func (u *User) Syscall(name string, args ...uint64) int64 {
 	return u.k.trap(u.t, nr(name), args...)
@@ -71,7 +76,7 @@ func (u *User) Load(addr uint64, n int) []byte {
 // the first error.
 func (u *User) Write(fd int, s string) int64 {
 	for len(s) > 0 {
-		chunk := s[:min(len(s), 4096)]
+		chunk := s[:min(len(s), bufsiz)]
 		n := u.Syscall("write", uint64(fd), u.Str(chunk), uint64(len(chunk)))
 		if n <= 0 {
 			return n
@@ -106,7 +111,7 @@ func cat(u *User, argv []string) int {
 	for _, f := range files {
 		fd := int64(0)
 		if f != "-" {
-			if fd = u.Syscall("open", u.Str(f), vfs.O_RDONLY); fd < 0 {
+			if fd = u.Syscall("openat", atFdcwdReg, u.Str(f), vfs.O_RDONLY); fd < 0 {
 				u.Errorf("cat: %s: %s", f, strerror(fd))
 				status = 1
 				continue
@@ -154,12 +159,22 @@ func yes(u *User, argv []string) int {
 	if len(argv) > 1 {
 		line = strings.Join(argv[1:], " ")
 	}
+	// As GNU yes: as many copies of the line as fill BUFSIZ (8192), one
+	// write(2) for them all, so a pipe takes 8 KiB a call, not 2 bytes.
+	one := line + "\n"
+	buf := one
+	if len(one) <= bufsiz/2 {
+		buf = strings.Repeat(one, bufsiz/len(one))
+	}
 	for {
-		if u.Write(1, line+"\n") < 0 {
+		if u.Write(1, buf) < 0 {
 			return 1
 		}
 	}
 }
+
+// bufsiz is the C library's BUFSIZ.
+const bufsiz = 8192
 
 // sleepProg sleeps for its argument in seconds (decimals allowed).
 func sleepProg(u *User, argv []string) int {
@@ -188,7 +203,7 @@ type dirent struct {
 
 // readDir lists a directory through open and getdents64.
 func (u *User) readDir(path string) ([]dirent, int64) {
-	fd := u.Syscall("open", u.Str(path), vfs.O_RDONLY|vfs.O_DIRECTORY|vfs.O_CLOEXEC)
+	fd := u.Syscall("openat", atFdcwdReg, u.Str(path), vfs.O_RDONLY|vfs.O_DIRECTORY|vfs.O_CLOEXEC)
 	if fd < 0 {
 		return nil, fd
 	}

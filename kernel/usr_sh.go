@@ -76,7 +76,7 @@ func shErr(ret int64, action int) string {
 
 // readAll reads a whole file through open and read.
 func (u *User) readAll(path string) (string, int64) {
-	fd := u.Syscall("open", u.Str(path), vfs.O_RDONLY)
+	fd := u.Syscall("openat", atFdcwdReg, u.Str(path), vfs.O_RDONLY)
 	if fd < 0 {
 		return "", fd
 	}
@@ -316,7 +316,7 @@ func (u *User) runCommand(line int, c shCmd, in, pr, pw int64) int {
 		u.Syscall("close", uint64(pr))
 	}
 	for _, r := range c.redirs {
-		fd := u.Syscall("open", u.Str(r.path), uint64(r.flags), 0o666)
+		fd := u.Syscall("openat", atFdcwdReg, u.Str(r.path), uint64(r.flags), 0o666)
 		if fd < 0 {
 			what, action := "create", shCreate
 			if r.fd == 0 {

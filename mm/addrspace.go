@@ -161,6 +161,7 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 		return pfn, nil
 	}
 	as.Minflt++
+	as.pm.PgFault++
 	if !write {
 		as.pte[vpn] = zeroPage
 		return zeroPage, nil
@@ -181,6 +182,7 @@ func (as *AddrSpace) fault(vpn uint64, write bool) (int, error) {
 // refcount is 1); otherwise the writer gets a copy and drops its share.
 func (as *AddrSpace) cowFault(vpn uint64, pfn int) (int, error) {
 	as.Minflt++
+	as.pm.PgFault++
 	p := &as.pm.Pages[pfn]
 	if p.Refcount == 1 {
 		delete(as.cow, vpn) // wp_page_reuse

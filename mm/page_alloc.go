@@ -84,8 +84,10 @@ type Zone struct {
 	// zoneinfo's "protection").
 	LowmemReserve [NrZones]int
 	Areas         [NrPageOrders]FreeArea
-	// Counters (vmstat): blocks handed out and given back.
+	// Counters (vmstat): blocks handed out and given back, and the pages
+	// in them (the PGALLOC and PGFREE events of /proc/vmstat).
 	AllocCount, FreeCount uint64
+	PgAlloc, PgFree       uint64
 }
 
 // GFP flags (include/linux/gfp_types.h, Linux 6.6 bit values).
@@ -139,6 +141,9 @@ type PhysMem struct {
 	FailPageAlloc *FaultAttr
 	// AnonPages counts the user pages mapped (NR_ANON_MAPPED).
 	AnonPages int
+	// PgFault counts the user page faults handled (the PGFAULT event);
+	// PgMajFault those that needed I/O, which kplay's never do.
+	PgFault, PgMajFault uint64
 }
 
 // chunkPages is how many frames one host allocation backs: one MAX_ORDER
@@ -195,7 +200,7 @@ func NewPhysMem(ram, lowmem int64, alloc func(n int) []byte) (*PhysMem, error) {
 			pm.freeBlock(pfn, order)
 			pfn += 1 << order
 		}
-		z.FreeCount = 0
+		z.FreeCount, z.PgFree = 0, 0
 	}
 	pm.setupWatermarks()
 	return pm, nil
@@ -318,6 +323,7 @@ func (pm *PhysMem) AllocPages(gfp GFP, order int) (int, error) {
 			head.Flags |= PGHead
 		}
 		z.AllocCount++
+		z.PgAlloc += 1 << order
 		if gfp&GFPZero != 0 {
 			for i := 0; i < 1<<order; i++ {
 				clear(pm.Frame(pfn + i))
@@ -386,6 +392,7 @@ func (pm *PhysMem) FreePages(pfn, order int) error {
 	p.Flags &^= PGHead
 	z := pm.Zones[pm.ZoneOf(pfn)]
 	z.FreeCount++
+	z.PgFree += 1 << order
 	pm.freeBlock(pfn, order)
 	return nil
 }

@@ -44,7 +44,8 @@ mounts no tracefs yet.`,
 	Flags: func(fs *pflag.FlagSet) {
 		fs.Bool("peek", false, "read a /proc file from the kernel's generator without running the machine")
 	},
-	Words: func(s *Session, _ []string) []string { return s.procFileNames() },
+	Words:    func(s *Session, _ []string) []string { return s.procFileNames() },
+	PathArgs: true,
 	Run: func(s *Session, inv *Invocation) error {
 		path := inv.Args[0].Text
 		if peek, _ := inv.Flags.GetBool("peek"); peek || strings.HasPrefix(path, "/sys/kernel/tracing/") {
@@ -88,8 +89,9 @@ name (and readlink of symlinks). With -l each line is ls -ln's, less the
 time: type and permissions, links, owner and group ids, size (or
 major, minor of a device), name and a symlink's target; a symlink named
 as PATH is shown itself, as GNU ls -l does (ls -l /proc/self).`,
-	SeeAlso: []string{"cat", "echo", "syscall"},
-	MaxArgs: 1,
+	SeeAlso:  []string{"cat", "echo", "syscall"},
+	MaxArgs:  1,
+	PathArgs: true,
 	Flags: func(fs *pflag.FlagSet) {
 		fs.BoolP("long", "l", false, "one line per entry with mode, links, ids and size")
 		jsonFlag(fs)
@@ -146,8 +148,9 @@ Without a redirection, prints the words separated by spaces. With > PATH
 init opens PATH with O_WRONLY|O_CREAT|O_TRUNC (mode 0666 less its umask),
 writes the words and a newline, and closes it; >> appends instead
 (O_APPEND). Quote text that holds > or spaces you want kept.`,
-	SeeAlso: []string{"cat", "ls", "syscall"},
-	MaxArgs: -1,
+	SeeAlso:  []string{"cat", "ls", "syscall"},
+	MaxArgs:  -1,
+	PathArgs: true,
 	Run: func(s *Session, inv *Invocation) error {
 		var words []string
 		target, appendTo := "", false

@@ -63,11 +63,39 @@ func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
 		"echo x >":                "echo: > takes one PATH, at the end of the line",
 		"echo x >> /dev/null now": "echo: >> takes one PATH, at the end of the line",
 	})
-	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/comm,") {
+	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/cmdline,") {
 		t.Errorf("cat --peek of a file outside /proc: %v", err)
 	}
 	// /dev/null swallows what is written, and a quoted > is text.
 	if got := run(t, s, out, "echo x > /dev/null", `echo ">" x`); got != "> x\n" {
 		t.Fatalf("quoted >: %q", got)
+	}
+}
+
+func TestPathsCompleteFromTheDentryCacheWithoutRunning(t *testing.T) {
+	s, out := newSession(t)
+	before := run(t, s, out, "cat --peek /proc/slabinfo")
+	jiffies := run(t, s, out, "jiffies")
+	for line, want := range map[string]string{
+		"cat /e":        "/etc/",
+		"cat /etc/h":    "/etc/hostname",
+		"ls /d":         "/dev/",
+		"ls -l /dev/nu": "/dev/null",
+		"echo x > /t":   "/tmp/",
+		"spawn /bin/sl": "/bin/sleep",
+		"cat /proc/ve":  "/proc/version",
+		"ls /nope/":     "",
+		"ls /etc/motd/": "",
+		"cat etc":       "",
+	} {
+		if got := strings.Join(Complete(s, line), " "); got != want {
+			t.Errorf("%q completes to %q, want %q", line, got, want)
+		}
+	}
+	if after := run(t, s, out, "cat --peek /proc/slabinfo"); after != before {
+		t.Errorf("completion changed the slab caches")
+	}
+	if run(t, s, out, "jiffies") != jiffies {
+		t.Errorf("completion ran the machine")
 	}
 }

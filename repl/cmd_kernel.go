@@ -486,11 +486,17 @@ var procCmd = &Command{
 	Summary: "Write every /proc file the kernel generates into a host directory.",
 	Help: `
 proc dump DIR writes the generated /proc tree (the files cat can read:
-/proc/stat, /proc/meminfo, /proc/PID/stat...) under DIR, creating it, so
-that host tools can read a snapshot. The real procps tools read /proc
-only, so bind-mount the files over it in a private mount namespace:
+/proc/stat, /proc/meminfo, /proc/PID/stat..., and the links self,
+PID/cwd, PID/root and PID/fd/N as init reads them) under DIR, creating
+it, so that host tools can read a snapshot. The real procps tools read
+/proc only, so bind-mount the tree over it in a private mount namespace:
 
-  unshare -rm sh -c 'mount --bind DIR/meminfo /proc/meminfo && free'`,
+  unshare -rm sh -c 'mount --bind DIR /proc && free && vmstat && uptime'
+
+ps also looks itself up in /proc by its pid: give it a pid namespace of
+its own in which it is pid 1, and it finds kplay's init there:
+
+  unshare -rmpf sh -c 'mount --bind DIR /proc && exec ps -e'`,
 	SeeAlso: []string{"cat"},
 	MinArgs: 2, MaxArgs: 2,
 	Words: func(_ *Session, prev []string) []string {
@@ -505,25 +511,25 @@ only, so bind-mount the files over it in a private mount namespace:
 		}
 		dir := inv.Args[1].Text
 		n := 0
-		for _, p := range s.K.ProcFiles() {
-			text, err := s.K.ReadProc(p)
-			if err != nil {
-				continue
-			}
-			rel, ok := strings.CutPrefix(p, "/proc/")
-			if !ok {
-				continue // tracefs is not /proc's
-			}
+		for _, e := range s.K.ProcTree() {
+			rel, _ := strings.CutPrefix(e.Path, "/proc/")
 			path := filepath.Join(dir, filepath.FromSlash(rel))
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return usagef("proc dump: %v", err)
 			}
-			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			var err error
+			if e.Target != "" {
+				os.Remove(path) // a link from an earlier dump
+				err = os.Symlink(e.Target, path)
+			} else {
+				err = os.WriteFile(path, []byte(e.Text), 0o644)
+			}
+			if err != nil {
 				return usagef("proc dump: %v", err)
 			}
 			n++
 		}
-		fmt.Fprintf(inv.Out, "%d files written under %s\n", n, dir)
+		fmt.Fprintf(inv.Out, "%d files and links written under %s\n", n, dir)
 		return nil
 	},
 }

@@ -84,6 +84,7 @@ uid=1000 gid=1000 groups=1000.`,
 		}
 		return nil
 	},
+	PathArgs: true,
 	Run: func(s *Session, inv *Invocation) error {
 		if l, _ := inv.Flags.GetBool("list"); l {
 			if len(inv.Args) > 0 {

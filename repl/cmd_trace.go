@@ -11,13 +11,13 @@ import (
 )
 
 // traceSubs are trace's subcommands, in help order.
-var traceSubs = []string{"on", "off", "show", "clear", "save", "timeline"}
+var traceSubs = []string{"on", "off", "show", "clear", "save", "timeline", "events", "enable", "disable"}
 
 var traceCmd = &Command{
 	Names:   []string{"trace"},
 	Group:   "Inspection",
-	Usage:   "trace [on|off|show [N]|clear|save FILE|timeline] ...",
-	Summary: "Record scheduler, IRQ, softirq and timer events as ftrace does, and chart who ran when.",
+	Usage:   "trace [on|off|show [N]|clear|save FILE|timeline|events|enable EVENT...|disable EVENT...] ...",
+	Summary: "Record scheduler, IRQ, timer and system call events as ftrace does, and chart who ran when.",
 	Help: `
   trace                         whether tracing is on, and how full the buffer is
   trace on                      start recording (tracing_on)
@@ -26,11 +26,19 @@ var traceCmd = &Command{
   trace clear                   empty the buffer
   trace save FILE               write what trace show prints to a file on the host
   trace timeline [--width W]    a Gantt chart of who held the CPU, from sched_switch
+  trace events [--json]         every event and whether it is enabled
+  trace enable EVENT...         record these events too (set_event)
+  trace disable EVENT...        stop recording them
 
 The events are Linux 6.6's, recorded where Linux records them:
 sched_switch, sched_wakeup, sched_wakeup_new, sched_process_fork,
 sched_process_exit, sched_process_wait, irq_handler_entry/exit,
-softirq_entry/exit and timer_expire_entry/exit. Each line reads
+softirq_entry/exit and timer_expire_entry/exit, which are enabled at boot,
+and raw_syscalls' sys_enter and sys_exit, which are not: every system call
+records "NR 1 (1, 7ffffffde000, 6, 0, 0, 0)" at entry (its number and six
+argument registers in hex) and "NR 1 = 6" at exit. EVENT is written as
+set_event takes it: raw_syscalls:sys_enter, raw_syscalls (a system),
+sys_enter (an event), raw_syscalls:*, or all. Each line reads
 
   TASK-PID  [CPU]  FLAGS  SECONDS.MICROS: EVENT: FIELDS
 
@@ -39,9 +47,10 @@ where FLAGS are irqs off (d), need-resched (N), hard/soft irq context
 uptime, so a script traces the same lines every run. The buffer keeps
 the newest 65536 entries; the header says how many were written in all.
 Timer addresses print as hashed pointers do: stable for a timer, the same
-every run. /sys/kernel/tracing/trace can also be read with cat.`,
-	SeeAlso: []string{"events", "step", "cat", "ps"},
-	MaxArgs: 2,
+every run. /sys/kernel/tracing/trace, set_event (the enabled events) and
+available_events can also be read with cat.`,
+	SeeAlso: []string{"events", "step", "cat", "ps", "strace"},
+	MaxArgs: -1,
 	Flags: func(fs *pflag.FlagSet) {
 		jsonFlag(fs)
 		fs.Int("width", 72, "timeline: columns of time across")
@@ -49,6 +58,9 @@ every run. /sys/kernel/tracing/trace can also be read with cat.`,
 	Words: func(_ *Session, prev []string) []string {
 		if len(prev) == 0 {
 			return traceSubs
+		}
+		if prev[0] == "enable" || prev[0] == "disable" {
+			return traceEventWords()
 		}
 		return nil
 	},
@@ -72,8 +84,8 @@ func runTrace(s *Session, inv *Invocation) error {
 		}
 		return nil
 	}
-	if inv.wantJSON() && sub != "show" {
-		return usagef("trace %s: --json goes with trace show", sub)
+	if inv.wantJSON() && sub != "show" && sub != "events" {
+		return usagef("trace %s: --json goes with trace show and trace events", sub)
 	}
 	if inv.Flags.Changed("width") && sub != "timeline" {
 		return usagef("trace %s: --width goes with trace timeline", sub)
@@ -94,6 +106,33 @@ func runTrace(s *Session, inv *Invocation) error {
 		return nil
 	case "show":
 		return traceShow(s, inv, args)
+	case "events":
+		if err := want(0, "events [--json]"); err != nil {
+			return err
+		}
+		evs := s.K.TraceEvents()
+		if inv.wantJSON() {
+			return printJSON(inv.Out, evs)
+		}
+		var rows [][]string
+		for _, e := range evs {
+			on := "no"
+			if e.Enabled {
+				on = "yes"
+			}
+			rows = append(rows, []string{e.System + ":" + e.Name, on})
+		}
+		return RenderTable(inv.Out, []string{"EVENT", "ENABLED"}, rows)
+	case "enable", "disable":
+		if len(args) == 0 {
+			return usagef("usage: trace %s EVENT... (trace events lists them)", sub)
+		}
+		for _, a := range args {
+			if _, err := s.K.SetTraceEvent(a.Text, sub == "enable"); err != nil {
+				return usagef("trace %s: %v", sub, err)
+			}
+		}
+		return nil
 	case "save":
 		if err := want(1, "save FILE"); err != nil {
 			return err
@@ -121,7 +160,17 @@ func runTrace(s *Session, inv *Invocation) error {
 		tl.render(inv.Out, s.opts.Color)
 		return nil
 	}
-	return usagef("trace: unknown subcommand %q (want on, off, show, clear, save or timeline)", sub)
+	return usagef("trace: unknown subcommand %q (want on, off, show, clear, save, timeline, events, enable or disable)", sub)
+}
+
+// traceEventWords complete trace enable and disable: the systems, then
+// each event as system:event.
+func traceEventWords() []string {
+	out := []string{"all"}
+	for _, e := range kernel.AvailableTraceEvents() {
+		out = append(out, e.System, e.System+":"+e.Name)
+	}
+	return out
 }
 
 // traceShow prints the buffer, or its last n entries under the header of

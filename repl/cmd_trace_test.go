@@ -18,10 +18,10 @@ func TestTraceIsItsOwnCommandNotAnAliasOfEvents(t *testing.T) {
 		t.Fatalf("events still has aliases %v", eventsCmd.Names)
 	}
 	s, _ := newSession(t)
-	if got := strings.Join(Complete(s, "trace "), " "); got != "clear off on save show timeline" {
+	if got := strings.Join(Complete(s, "trace "), " "); got != "clear disable enable events off on save show timeline" {
 		t.Fatalf("completion: %q", got)
 	}
-	if got := strings.Join(Complete(s, "cat /sys"), " "); got != "/sys/kernel/tracing/trace" {
+	if got := strings.Join(Complete(s, "cat /sys"), " "); got != "/sys/ /sys/kernel/tracing/available_events /sys/kernel/tracing/set_event /sys/kernel/tracing/trace" {
 		t.Fatalf("cat completion: %q", got)
 	}
 }
@@ -30,17 +30,20 @@ func TestTraceBadInputIsOneLine(t *testing.T) {
 	s, out := newSession(t)
 	bad := filepath.Join(t.TempDir(), "no", "such", "dir", "trace.txt")
 	cases := map[string]string{
-		"trace frob":                 `trace: unknown subcommand "frob" (want on, off, show, clear, save or timeline)`,
+		"trace frob":                 `trace: unknown subcommand "frob" (want on, off, show, clear, save, timeline, events, enable or disable)`,
+		"trace enable":               "usage: trace enable EVENT... (trace events lists them)",
+		"trace disable sched:nope":   `trace disable: no trace event "sched:nope" (want system:event, system, event or all; trace events lists them)`,
+		"trace events now":           "usage: trace events [--json]",
 		"trace show x":               `trace show: N must be a positive number, not "x"`,
 		"trace show 0":               `trace show: N must be a positive number, not "0"`,
 		"trace on now":               "usage: trace on",
 		"trace save":                 "usage: trace save FILE",
 		"trace save " + bad:          "trace save: open " + bad + ": no such file or directory",
-		"trace --json on":            "trace on: --json goes with trace show",
+		"trace --json on":            "trace on: --json goes with trace show and trace events",
 		"trace show --width 9":       "trace show: --width goes with trace timeline",
 		"trace timeline --width 5":   "trace timeline: --width 5: want 10-1000 columns",
-		"trace timeline --width x":   `trace: invalid argument "x" for "--width" flag: strconv.ParseInt: parsing "x": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline] ...)`,
-		"trace timeline --width 1e9": `trace: invalid argument "1e9" for "--width" flag: strconv.ParseInt: parsing "1e9": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline] ...)`,
+		"trace timeline --width x":   `trace: invalid argument "x" for "--width" flag: strconv.ParseInt: parsing "x": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline|events|enable EVENT...|disable EVENT...] ...)`,
+		"trace timeline --width 1e9": `trace: invalid argument "1e9" for "--width" flag: strconv.ParseInt: parsing "1e9": invalid syntax (usage: trace [on|off|show [N]|clear|save FILE|timeline|events|enable EVENT...|disable EVENT...] ...)`,
 	}
 	wantUsageErrors(t, s, out, cases)
 }

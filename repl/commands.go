@@ -35,6 +35,9 @@ type Command struct {
 	// Words completes the positional argument at index i given the
 	// previous ones.
 	Words func(s *Session, prev []string) []string
+	// PathArgs completes positional arguments as paths of the machine's
+	// file tree as well (what the dentry cache holds).
+	PathArgs bool
 	// Run executes the command.
 	Run func(s *Session, inv *Invocation) error
 }
@@ -51,7 +54,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, sysentCmd, catCmd, lsCmd, echoCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, procCmd, lkdtmCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, straceCmd, procCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
@@ -156,6 +159,9 @@ func Complete(s *Session, line string) []string {
 				}
 			}
 			cands = c.Words(s, prev)
+		}
+		if c.PathArgs && !strings.HasPrefix(typing, "-") {
+			cands = append(cands, s.pathNames(typing)...)
 		}
 	}
 	var out []string

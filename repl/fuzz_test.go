@@ -11,6 +11,7 @@ var seedLines = []string{
 	"step", "step tick 2", "step syscall --for 5t", "run 50ms", "run 3t", "dmesg -c", "dmesg -n 1",
 	"ps --json", "status", "events 5", "softirqs", "help step", "jiffies", "version",
 	`x "\x41\777`, "'unterminated", "irq fire -1", "run 0s", "step 0", "",
+	"strace -f 1", "strace -C -w -p 1", "strace summary 1", "strace off", "trace enable raw_syscalls", "trace disable all",
 }
 
 func FuzzTokenize(f *testing.F) {

@@ -30,7 +30,11 @@ func (c completer) Do(line []rune, pos int) ([][]rune, int) {
 	}
 	var out [][]rune
 	for _, cand := range cands {
-		out = append(out, []rune(cand[len(typing):]+" "))
+		sep := " "
+		if strings.HasSuffix(cand, "/") {
+			sep = "" // a directory: the next name follows
+		}
+		out = append(out, []rune(cand[len(typing):]+sep))
 	}
 	return out, len([]rune(typing))
 }
@@ -131,6 +135,21 @@ func (s *Session) procFileNames() []string {
 		return s.procFiles
 	}
 	return s.K.ProcFiles()
+}
+
+// pathNames completes an absolute path from the dentry cache: the names
+// in the directory typed so far. Under the real clock the kernel runs at
+// the prompt, so nothing is read from it.
+func (s *Session) pathNames(typing string) []string {
+	if s.K == nil || s.K.Config().Clock == "real" || !strings.HasPrefix(typing, "/") {
+		return nil
+	}
+	dir := typing[:strings.LastIndexByte(typing, '/')+1]
+	var out []string
+	for _, n := range s.K.CachedNames(dir) {
+		out = append(out, dir+n)
+	}
+	return out
 }
 
 // background lets a real-clock kernel run while the prompt waits for

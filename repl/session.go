@@ -60,6 +60,7 @@ func NewSession(opts Options, out io.Writer) (*Session, error) {
 func (s *Session) boot() error {
 	cfg := s.opts.Kernel
 	cfg.Console = &s.consoleOut
+	cfg.Strace = &s.consoleOut // strace writes where the console does, as it shares a terminal
 	s.consoleOut.w = s.out
 	k, err := kernel.Boot(cfg)
 	if err != nil && k == nil {

@@ -178,6 +178,11 @@ func TestCompletion(t *testing.T) {
 		"cat /proc/l":            "/proc/loadavg",
 		"cat /proc/2/s":          "/proc/2/sched /proc/2/schedstat /proc/2/stat /proc/2/statm /proc/2/status",
 		"cat /proc/0":            "",
+		"st":                     "st status step strace",
+		"strace o":               "off",
+		"strace -":               "--attach --follow-forks --json --summary --summary-only --summary-wall-clock",
+		"trace e":                "enable events",
+		"trace enable raw":       "raw_syscalls raw_syscalls:sys_enter raw_syscalls:sys_exit",
 	}
 	for line, want := range cases {
 		if got := strings.Join(Complete(s, line), " "); got != want {
@@ -388,13 +393,20 @@ func TestMemoryJSON(t *testing.T) {
 func TestProcDump(t *testing.T) {
 	s, out := newSession(t)
 	dir := t.TempDir()
-	if got := run(t, s, out, "proc dump "+dir); !strings.HasSuffix(got, " files written under "+dir+"\n") {
-		t.Fatalf("proc dump: %q", got)
+	for range 2 { // the second dump replaces the first's links
+		if got := run(t, s, out, "proc dump "+dir); !strings.HasSuffix(got, " files and links written under "+dir+"\n") {
+			t.Fatalf("proc dump: %q", got)
+		}
 	}
 	want, _ := s.K.ReadProc("/proc/1/status")
 	got, err := os.ReadFile(filepath.Join(dir, "1", "status"))
 	if err != nil || string(got) != want {
 		t.Fatalf("1/status: %v\n%s", err, got)
+	}
+	for link, target := range map[string]string{"self": "1", "1/fd/0": "/dev/console", "1/cwd": "/"} {
+		if got, err := os.Readlink(filepath.Join(dir, link)); err != nil || got != target {
+			t.Errorf("%s -> %q (%v), want %q", link, got, err, target)
+		}
 	}
 	if err := s.Exec("proc dump /dev/null/x"); err == nil {
 		t.Fatal("a directory that cannot be made must fail")

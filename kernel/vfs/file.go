@@ -82,6 +82,9 @@ const (
 	FMODE_READ  = 0x1
 	FMODE_WRITE = 0x2
 	FMODE_LSEEK = 0x4
+	// FMODE_STREAM is a file with no position (a tty, a pipe): no
+	// lseek, pread or pwrite.
+	FMODE_STREAM = 0x200000
 )
 
 // File is an open file (struct file): a path, the position, the open flags
@@ -240,19 +243,32 @@ func (f *File) Pwrite(p []byte, pos int64) (int, Errno) {
 }
 
 func (f *File) seekable() bool {
-	return f.Inode != nil && !f.Inode.IsFIFO() && f.Inode.Mode&S_IFMT != S_IFSOCK
+	return f.Mode&FMODE_STREAM == 0 && f.Inode != nil && !f.Inode.IsFIFO() && f.Inode.Mode&S_IFMT != S_IFSOCK
 }
 
 // Whence values of lseek.
 const (
-	SEEK_SET = 0
-	SEEK_CUR = 1
-	SEEK_END = 2
+	SEEK_SET  = 0
+	SEEK_CUR  = 1
+	SEEK_END  = 2
+	SEEK_DATA = 3
+	SEEK_HOLE = 4
 )
 
-// Lseek moves the file position (vfs_llseek): ESPIPE on pipes, EINVAL for
-// a bad whence or a negative result.
+// NonseekableOpen marks f as a stream (nonseekable_open, as tty_open
+// calls it): lseek, pread and pwrite fail with ESPIPE.
+func (f *File) NonseekableOpen() { f.Mode |= FMODE_STREAM }
+
+// Lseek moves the file position (ksys_lseek, vfs_llseek): EINVAL for a
+// whence past SEEK_HOLE, ESPIPE on pipes and streams, then the file's
+// llseek. Regular files take generic_file_llseek (SEEK_DATA and SEEK_HOLE
+// see one extent of data: ENXIO at or past the end), directories
+// dcache_dir_lseek (SEEK_SET and SEEK_CUR only); EINVAL for a negative
+// result.
 func (f *File) Lseek(off int64, whence int) (int64, Errno) {
+	if whence < 0 || whence > SEEK_HOLE {
+		return 0, abi.EINVAL
+	}
 	if f.Op != nil && f.Op.Llseek != nil {
 		return f.Op.Llseek(f, off, whence)
 	}
@@ -264,15 +280,27 @@ func (f *File) Lseek(off int64, whence int) (int64, Errno) {
 		// leave the position at 0, as noop_llseek does.
 		return 0, 0
 	}
+	dir := f.Inode.IsDir()
 	var base int64
 	switch whence {
 	case SEEK_SET:
 	case SEEK_CUR:
 		base = f.Pos
 	case SEEK_END:
+		if dir {
+			return 0, abi.EINVAL
+		}
 		base = f.Inode.Size
-	default:
-		return 0, abi.EINVAL
+	case SEEK_DATA, SEEK_HOLE:
+		if dir {
+			return 0, abi.EINVAL
+		}
+		if uint64(off) >= uint64(f.Inode.Size) {
+			return 0, abi.ENXIO
+		}
+		if whence == SEEK_HOLE {
+			off = f.Inode.Size
+		}
 	}
 	pos := base + off
 	if pos < 0 || (off > 0 && pos < base) {

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"sort"
 	"strings"
 
 	"kplay/kernel/abi"
@@ -70,29 +71,41 @@ type walker struct {
 // step moves from dir to its child comp, across mounts, without following
 // a symlink at the child.
 func (w *walker) step(dir Path, comp string) (Path, Errno) {
+	p, negative, err := w.stepLast(dir, comp)
+	if negative {
+		return Path{}, abi.ENOENT
+	}
+	return p, err
+}
+
+// stepLast is step for the last component of a name that may be created:
+// it tells a negative entry (the name is free) from a lookup that failed,
+// which is how procfs refuses new names (its lookup returns ENOENT, so
+// mkdir /proc/x is ENOENT, not EPERM).
+func (w *walker) stepLast(dir Path, comp string) (p Path, negative bool, err Errno) {
 	if !dir.Inode().IsDir() {
-		return Path{}, abi.ENOTDIR
+		return Path{}, false, abi.ENOTDIR
 	}
 	if err := Permission(w.t.Cred, dir.Inode(), MAY_EXEC); err != 0 {
-		return Path{}, err
+		return Path{}, false, err
 	}
 	switch comp {
 	case ".":
-		return dir, 0
+		return dir, false, 0
 	case "..":
-		return w.v.parent(w.t.Root, dir), 0
+		return w.v.parent(w.t.Root, dir), false, 0
 	}
 	if len(comp) > NameMax {
-		return Path{}, abi.ENAMETOOLONG
+		return Path{}, false, abi.ENAMETOOLONG
 	}
 	d, err := w.v.lookupChild(dir.Dentry, comp)
 	if err != 0 {
-		return Path{}, err
+		return Path{}, false, err
 	}
 	if d == nil || d.Inode == nil {
-		return Path{}, abi.ENOENT
+		return Path{}, true, 0
 	}
-	return w.v.followMounts(Path{dir.Mnt, d}), 0
+	return w.v.followMounts(Path{dir.Mnt, d}), false, 0
 }
 
 // parent is ".." of dir (follow_dotdot): it stays at the caller's root and
@@ -273,4 +286,40 @@ func (v *VFS) parentOf(t Task, start Path, name string) (Path, string, bool, Err
 		return Path{}, "", false, abi.ENOTDIR
 	}
 	return dir, last, trailing, 0
+}
+
+// CachedNames lists what the dentry cache holds in the directory at the
+// absolute path dir, without looking anything up or changing any state:
+// a debugger's view for completing names. Components are followed through
+// cached dentries and mounts only (not symlinks); directories carry a
+// trailing "/". It returns nil when dir is not cached.
+func (v *VFS) CachedNames(dir string) []string {
+	p := v.followMounts(v.root)
+	for _, comp := range strings.Split(dir, "/") {
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			p = v.parent(v.root, p)
+			continue
+		}
+		d := p.Dentry.Child(comp)
+		if d == nil || d.Inode == nil || !d.Inode.IsDir() {
+			return nil
+		}
+		p = v.followMounts(Path{p.Mnt, d})
+	}
+	var out []string
+	for _, d := range p.Dentry.Children() {
+		if d.Inode == nil {
+			continue
+		}
+		name := d.Name
+		if v.followMounts(Path{p.Mnt, d}).Inode().IsDir() {
+			name += "/"
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -51,44 +51,9 @@ func (v *VFS) Open(t Task, start Path, name string, flags int, mode uint32, umas
 	var p Path
 	created := false
 	if flags&O_CREAT != 0 {
-		dir, last, trailing, err := v.parentOf(t, start, name)
-		if err != 0 {
+		var err Errno
+		if p, created, err = v.openCreate(t, start, name, flags, mode, umask); err != 0 {
 			return nil, err
-		}
-		if last == "" || last == "." || last == ".." || trailing {
-			return nil, abi.EISDIR
-		}
-		w := &walker{v: v, t: t}
-		p, err = w.step(dir, last)
-		switch {
-		case err == abi.ENOENT:
-			if err := mayWriteIn(t, dir); err != 0 {
-				return nil, err
-			}
-			din := dir.Inode()
-			if din.Op == nil || din.Op.Create == nil {
-				return nil, abi.EACCES
-			}
-			d := v.NewDentry(dir.Dentry, last, din.SB)
-			if d == nil {
-				return nil, abi.ENOMEM
-			}
-			if err := din.Op.Create(din, d, S_IFREG|(mode&^umask&0o7777), t.Cred); err != 0 {
-				v.freeDentry(d)
-				return nil, err
-			}
-			p, created = Path{dir.Mnt, d}, true
-		case err != 0:
-			return nil, err
-		case flags&O_EXCL != 0:
-			return nil, abi.EEXIST
-		case p.Inode().IsLnk():
-			if flags&O_NOFOLLOW != 0 {
-				return nil, abi.ELOOP
-			}
-			if p, err = w.follow(dir, p); err != 0 {
-				return nil, err
-			}
 		}
 		if !created && p.Inode().IsDir() {
 			return nil, abi.EISDIR
@@ -115,11 +80,17 @@ func (v *VFS) Open(t Task, start Path, name string, flags int, mode uint32, umas
 		if acc == O_RDONLY || acc == O_RDWR {
 			mask |= MAY_READ
 		}
-		if acc == O_WRONLY || acc == O_RDWR || flags&O_TRUNC != 0 {
+		// O_ACCMODE itself (3) opens for neither reading nor writing but
+		// needs both permissions: a descriptor for ioctls.
+		if acc == O_ACCMODE {
+			mask |= MAY_READ
+		}
+		if acc != O_RDONLY || flags&O_TRUNC != 0 {
 			mask |= MAY_WRITE
 		}
-		if acc == O_ACCMODE {
-			return nil, abi.EINVAL
+		// may_open_dev: no devices on a nodev mount, even for root.
+		if (in.IsChr() || in.Mode&S_IFMT == S_IFBLK) && p.Mnt.Flags&MS_NODEV != 0 {
+			return nil, abi.EACCES
 		}
 		if err := Permission(t.Cred, in, mask); err != 0 {
 			return nil, err
@@ -157,6 +128,65 @@ func (v *VFS) Open(t Task, start Path, name string, flags int, mode uint32, umas
 	return f, 0
 }
 
+// openCreate finds or makes the file of an O_CREAT open (open_last_lookups):
+// a symlink as the last component is followed, and a dangling one makes
+// its target, as Linux does; O_EXCL and O_NOFOLLOW refuse a symlink.
+func (v *VFS) openCreate(t Task, start Path, name string, flags int, mode, umask uint32) (Path, bool, Errno) {
+	w := &walker{v: v, t: t}
+	for {
+		dir, last, trailing, err := v.parentOf(t, start, name)
+		if err != 0 {
+			return Path{}, false, err
+		}
+		if last == "" || last == "." || last == ".." || trailing {
+			return Path{}, false, abi.EISDIR
+		}
+		p, negative, err := w.stepLast(dir, last)
+		switch {
+		case negative:
+			if err := mayWriteIn(t, dir); err != 0 {
+				return Path{}, false, err
+			}
+			din := dir.Inode()
+			if din.Op == nil || din.Op.Create == nil {
+				return Path{}, false, abi.EACCES
+			}
+			d := v.NewDentry(dir.Dentry, last, din.SB)
+			if d == nil {
+				return Path{}, false, abi.ENOMEM
+			}
+			if err := din.Op.Create(din, d, S_IFREG|(mode&^umask&0o7777), t.Cred); err != 0 {
+				v.freeDentry(d)
+				return Path{}, false, err
+			}
+			return Path{dir.Mnt, d}, true, 0
+		case err != 0:
+			return Path{}, false, err
+		case flags&O_EXCL != 0:
+			return Path{}, false, abi.EEXIST
+		case !p.Inode().IsLnk():
+			return p, false, 0
+		case flags&O_NOFOLLOW != 0:
+			return Path{}, false, abi.ELOOP
+		}
+		w.links++
+		if w.links > MaxSymlinks {
+			return Path{}, false, abi.ELOOP
+		}
+		in := p.Inode()
+		target := in.Target
+		if in.Op != nil && in.Op.GetLink != nil {
+			if target, err = in.Op.GetLink(p.Dentry); err != 0 {
+				return Path{}, false, err
+			}
+		}
+		if target == "" {
+			return Path{}, false, abi.ENOENT
+		}
+		start, name = dir, target
+	}
+}
+
 // newEntry is the common part of mkdir, mknod and symlink: the parent,
 // the last name, which must not exist, and the permission to add it.
 func (v *VFS) newEntry(t Task, start Path, name string) (Path, *Dentry, Errno) {
@@ -168,10 +198,10 @@ func (v *VFS) newEntry(t Task, start Path, name string) (Path, *Dentry, Errno) {
 		return Path{}, nil, abi.EEXIST
 	}
 	w := &walker{v: v, t: t}
-	if _, err := w.step(dir, last); err == 0 {
-		return Path{}, nil, abi.EEXIST
-	} else if err != abi.ENOENT {
+	if _, negative, err := w.stepLast(dir, last); err != 0 {
 		return Path{}, nil, err
+	} else if !negative {
+		return Path{}, nil, abi.EEXIST
 	}
 	if err := mayWriteIn(t, dir); err != 0 {
 		return Path{}, nil, err
@@ -378,11 +408,11 @@ func (d *Dentry) Empty() bool {
 // directory, EISDIR / ENOTDIR when a directory would replace a file or the
 // other way, EBUSY for "." and "..".
 func (v *VFS) Rename(t Task, oldStart Path, oldname string, newStart Path, newname string) Errno {
-	odir, olast, _, err := v.parentOf(t, oldStart, oldname)
+	odir, olast, otrail, err := v.parentOf(t, oldStart, oldname)
 	if err != 0 {
 		return err
 	}
-	ndir, nlast, _, err := v.parentOf(t, newStart, newname)
+	ndir, nlast, ntrail, err := v.parentOf(t, newStart, newname)
 	if err != 0 {
 		return err
 	}
@@ -400,6 +430,9 @@ func (v *VFS) Rename(t Task, oldStart Path, oldname string, newStart Path, newna
 		return abi.ENOENT
 	}
 	isDir := old.Inode.IsDir()
+	if !isDir && (otrail || ntrail) {
+		return abi.ENOTDIR // a trailing slash names a directory
+	}
 	od, err := v.victim(t, odir, olast, isDir)
 	if err != 0 {
 		return err
@@ -408,10 +441,10 @@ func (v *VFS) Rename(t Task, oldStart Path, oldname string, newStart Path, newna
 		return abi.EBUSY
 	}
 	w := &walker{v: v, t: t}
-	np, err := w.step(ndir, nlast)
+	np, negative, err := w.stepLast(ndir, nlast)
 	var target *Dentry
 	switch {
-	case err == abi.ENOENT:
+	case negative:
 		if err := mayWriteIn(t, ndir); err != 0 {
 			return err
 		}

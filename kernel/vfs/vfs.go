@@ -403,9 +403,10 @@ func (v *VFS) Mounts() []*Mount {
 // RootPath is the root of the mount tree.
 func (v *VFS) RootPath() Path { return v.root }
 
-// MountRoot mounts fstype as the root of the tree (init_mount_tree).
-func (v *VFS) MountRoot(fstype, source string) Errno {
-	m, err := v.mountFS(fstype, source, "", 0)
+// MountRoot mounts fs as the root of the tree (init_mount_tree); fs need
+// not be registered, as rootfs is not.
+func (v *VFS) MountRoot(fs *FileSystemType, source string) Errno {
+	m, err := v.mountType(fs, source, "", 0)
 	if err != 0 {
 		return err
 	}
@@ -419,6 +420,10 @@ func (v *VFS) mountFS(fstype, source, data string, flags int) (*Mount, Errno) {
 	if fs == nil {
 		return nil, abi.ENODEV
 	}
+	return v.mountType(fs, source, data, flags)
+}
+
+func (v *VFS) mountType(fs *FileSystemType, source, data string, flags int) (*Mount, Errno) {
 	sb := v.newSuper(fs)
 	if err := fs.Mount(v, sb, data); err != 0 {
 		return nil, err

@@ -20,12 +20,12 @@ func newTestVFS(t *testing.T) (*VFS, Task, map[string]int) {
 		Alloc: func(c string) uint64 { live[c]++; next++; return next },
 		Free:  func(c string, _ uint64) { live[c]-- },
 	})
-	for _, fs := range []*FileSystemType{Ramfs("rootfs"), Ramfs("tmpfs")} {
+	for _, fs := range []*FileSystemType{Ramfs("tmpfs")} {
 		if err := v.RegisterFilesystem(fs); err != 0 {
 			t.Fatal(err)
 		}
 	}
-	if err := v.MountRoot("rootfs", "rootfs"); err != 0 {
+	if err := v.MountRoot(Ramfs("rootfs"), "rootfs"); err != 0 {
 		t.Fatal(err)
 	}
 	root := Task{Cred: Root, Root: v.RootPath(), Cwd: v.RootPath()}
