@@ -28,6 +28,11 @@ type image struct {
 	body    []prog.Stmt
 	builtin builtinFunc
 	argv    []string
+	// setuid and setgid say that the file's set-user-ID or set-group-ID
+	// bit makes the caller's effective uid or gid the file's uid or gid
+	// (bprm_fill_uid).
+	setuid, setgid bool
+	uid, gid       int
 }
 
 // execUnwind is panicked from the return of a successful execve to
@@ -78,12 +83,18 @@ func sysExecve(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if err != 0 {
 		return errno(err)
 	}
-	// The point of no return (begin_new_exec): a fresh address space,
-	// close-on-exec files closed, the new name.
-	as := k.newUserMM()
-	if as == nil {
+	cred := k.execCreds(t, img)
+	if cred == nil {
 		return errno(abi.ENOMEM)
 	}
+	// The point of no return (begin_new_exec): a fresh address space,
+	// the new credentials, close-on-exec files closed, the new name.
+	as := k.newUserMM()
+	if as == nil {
+		k.abortCreds(cred)
+		return errno(abi.ENOMEM)
+	}
+	k.commitCreds(t, cred)
 	for _, x := range k.threadGroup(t) {
 		if x != t {
 			x.pendingSignals |= sigmask(abi.SIGKILL) // de_thread
@@ -122,7 +133,36 @@ func (k *Kernel) openExec(t *Task, name string, argv []string) (image, abi.Errno
 	if err := vfs.Permission(vt.Cred, in, vfs.MAY_EXEC); err != 0 {
 		return image{}, err
 	}
-	return k.loadImage(in, argv)
+	img, err := k.loadImage(in, argv)
+	if err == 0 && p.Mnt.Flags&vfs.MS_NOSUID == 0 {
+		img.setuid = in.Mode&vfs.S_ISUID != 0
+		img.setgid = in.Mode&(vfs.S_ISGID|0o010) == vfs.S_ISGID|0o010
+		img.uid, img.gid = in.UID, in.GID
+	}
+	return img, err
+}
+
+// execCreds prepares the credentials t runs a new image with
+// (prepare_exec_creds, bprm_fill_uid, cap_bprm_creds_from_file): a
+// set-user-ID file makes the effective uid the file's owner, a
+// set-group-ID (and group-executable) one the effective gid its group;
+// then the saved and fs ids become the effective ones, as every execve
+// does. The capabilities follow from the new ids. nil when there is no
+// memory.
+func (k *Kernel) execCreds(t *Task, img image) *Cred {
+	new := k.prepareCreds(t)
+	if new == nil {
+		return nil
+	}
+	if img.setuid {
+		new.EUID = img.uid
+	}
+	if img.setgid {
+		new.EGID = img.gid
+	}
+	new.SUID, new.FSUID = new.EUID, new.EUID
+	new.SGID, new.FSGID = new.EGID, new.EGID
+	return new
 }
 
 // loadImage reads an executable's first line (search_binary_handler):

@@ -148,7 +148,7 @@ func TestShellRunsCommandsRedirectionsAndStatus(t *testing.T) {
 		{"echo a\necho b # comment\n", "a\nb\n"},
 		{`cd /etc; cat hostname; cd /nope`, "kplay\nsh: 1: cd: can't cd to /nope\n"},
 		{`exit 3; echo not reached`, ""},
-		{`ls /bin`, "cat\necho\nfalse\nls\nsh\nsleep\ntrue\nyes\n"},
+		{`ls /bin`, "cat\necho\nfalse\nid\nls\nsh\nsleep\ntrue\nyes\n"},
 		{`ls -l /dev/null /etc/hostname`, "/dev/null:\ncrw-rw-rw- 1 0 0 1, 3 /dev/null\n\n/etc/hostname:\n-rw-r--r-- 1 0 0 6 /etc/hostname\n"},
 		{`ls /nope`, "ls: cannot access '/nope': No such file or directory\n"},
 		{`sleep; sleep x`, "sleep: missing operand\nsleep: invalid time interval 'x'\n"},

@@ -163,7 +163,7 @@ func (k *Kernel) releaseTask(t *Task) {
 	}
 	delete(k.tasks, t.PID)
 	k.rq.Dequeue(&t.se, 0)
-	putCred(t.Cred) // put_task_struct drops the task's cred
+	k.exitCreds(t) // put_task_struct drops the task's creds
 	k.Vfree(t.stack)
 	k.kmemCacheFree("task_struct", t.taskStruct)
 	t.taskStruct, t.stack = 0, 0

@@ -86,7 +86,7 @@ func (k *Kernel) kernelClone(p *Task, flags uint64, img image) (*Task, abi.Errno
 			return nil, abi.ENOMEM
 		}
 	}
-	c := k.newTask(p.Comm, parent, 0, nil)
+	c := k.copyTask(p.Comm, parent, p, flags, 0, nil)
 	if c == nil {
 		if newMM != nil {
 			k.mmput(newMM)

@@ -85,13 +85,13 @@ func fget(t *Task, fd int64) *vfs.File {
 	return t.Files.get(int(fd))
 }
 
-// vfsTask is what the VFS needs of t for a lookup: the filesystem ids
-// and groups, the root and the working directory. Kernel threads act as
-// root at /.
+// vfsTask is what the VFS needs of t for a lookup: its cred (whose fsuid,
+// fsgid, groups and capabilities the permission checks use), the root and
+// the working directory. Kernel threads act as root at /.
 func (k *Kernel) vfsTask(t *Task) vfs.Task {
 	vt := vfs.Task{Cred: vfs.Root, Root: k.vfs.RootPath(), Cwd: k.vfs.RootPath()}
-	if c := t.Cred; c != nil {
-		vt.Cred = vfs.Cred{FSUID: c.FSUID, FSGID: c.FSGID, Privileged: c.FSUID == 0}
+	if t.Cred != nil {
+		vt.Cred = t.Cred
 	}
 	if t.FS != nil {
 		vt.Root, vt.Cwd = t.FS.Root, t.FS.Pwd

@@ -248,17 +248,7 @@ func (k *Kernel) TaskStruct(pid int) (TaskStruct, error) {
 			{"mm", ptr(t.MM != nil, "the task's own mm"), ""},
 			{"active_mm", ptr(t.ActiveMM != nil, activeMM), ""},
 		}},
-		{"credentials", []Field{
-			{"cred.usage", t.Cred.usage.read(), ""},
-			{"cred.uid", t.Cred.UID, ""},
-			{"cred.gid", t.Cred.GID, ""},
-			{"cred.suid", t.Cred.SUID, ""},
-			{"cred.sgid", t.Cred.SGID, ""},
-			{"cred.euid", t.Cred.EUID, ""},
-			{"cred.egid", t.Cred.EGID, ""},
-			{"cred.fsuid", t.Cred.FSUID, ""},
-			{"cred.fsgid", t.Cred.FSGID, ""},
-		}},
+		{"credentials", credFields(t)},
 		{"files", []Field{
 			{"files.count", fileCount, ""},
 			{"files.fd", fds, ""},

@@ -131,21 +131,3 @@ func TestProcessTreeFoldsThreads(t *testing.T) {
 		t.Fatalf("kthreadd's children: %+v", roots[1].Children)
 	}
 }
-
-func TestCredUsageFollowsTasks(t *testing.T) {
-	k, _ := boot(t, Config{Quiet: true})
-	usage := func() int {
-		ts, _ := k.TaskStruct(1)
-		f, _ := ts.Lookup([]string{"cred.usage"})
-		return f[0].Value.(int)
-	}
-	before := usage()
-	p := spawn(t, k, "sleep 10ms", SpawnOptions{})
-	if usage() != before+1 {
-		t.Fatalf("spawn: cred.usage %d, want %d (get_cred)", usage(), before+1)
-	}
-	k.Run(Stop{For: 100e6})
-	if _, ok := k.Task(p); ok || usage() != before {
-		t.Fatalf("after reaping: cred.usage %d, want %d (put_cred)", usage(), before)
-	}
-}

@@ -16,13 +16,13 @@ func TestZonesAndBuddyinfoFollowMemAndLowmem(t *testing.T) {
 	// and prefers Normal to DMA) and the 20 pages of the five kernel
 	// stacks, which vmalloc takes from HighMem.
 	want := "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 \n" +
-		"Node 0, zone   Normal      1      0      1      0      0      1      1      1      1      1    219 \n" +
+		"Node 0, zone   Normal      0      0      1      0      0      1      1      1      1      1    219 \n" +
 		"Node 0, zone  HighMem      0      0      1      1      0      1      1      1      1      1     31 \n"
 	if got, _ := k.ReadProc("/proc/buddyinfo"); got != want {
 		t.Fatalf("buddyinfo:\n%q\nwant\n%q", got, want)
 	}
 	zi, _ := k.ReadProc("/proc/zoneinfo")
-	for _, line := range []string{"Node 0, zone   Normal\n  pages free     225253\n", "        protection: (0, 880, 1008)\n", "        managed  32768\n"} {
+	for _, line := range []string{"Node 0, zone   Normal\n  pages free     225252\n", "        protection: (0, 880, 1008)\n", "        managed  32768\n"} {
 		if !strings.Contains(zi, line) {
 			t.Errorf("zoneinfo lacks %q:\n%s", line, zi)
 		}
@@ -373,7 +373,7 @@ func TestOOMKillsTheBiggestProcess(t *testing.T) {
 // A failure in any of fork's allocations fails the fork with nothing left
 // behind: for each of them in turn.
 func TestForkUnwindsEveryFailedAllocation(t *testing.T) {
-	for nth := 1; nth <= 5; nth++ {
+	for nth := 1; nth <= 6; nth++ {
 		k, _ := boot(t, Config{Quiet: true})
 		inUse := func() map[string]int {
 			m := map[string]int{}
@@ -387,7 +387,7 @@ func TestForkUnwindsEveryFailedAllocation(t *testing.T) {
 		k.SetFault("failslab", "probability", "100")
 		k.SetFault("failslab", "interval", sprintf("%d", nth))
 		_, err := k.Spawn("cpu-hog", SpawnOptions{})
-		if nth <= 4 { // mm_struct, vm_area_struct, files_cache, task_struct
+		if nth <= 5 { // mm_struct, vm_area_struct, files_cache, task_struct, cred_jar
 			if err == nil || !strings.Contains(err.Error(), "Cannot allocate memory") {
 				t.Fatalf("failing allocation %d: spawn %v", nth, err)
 			}
@@ -395,7 +395,7 @@ func TestForkUnwindsEveryFailedAllocation(t *testing.T) {
 				t.Fatalf("failing allocation %d left objects behind:\n%v\n%v", nth, before, after)
 			}
 		} else if err != nil {
-			t.Fatalf("only four slab allocations: the fifth is none of fork's: %v", err)
+			t.Fatalf("only five slab allocations: the sixth is none of fork's: %v", err)
 		}
 	}
 }

@@ -207,17 +207,25 @@ func (k *Kernel) procPidStatus(t *Task) string {
 	var b strings.Builder
 	f := func(format string, args ...any) { b.WriteString(sprintf(format, args...)) }
 	dead := t.State == ExitZombie || t.State == ExitDead
-	c := t.Cred
+	c := t.realCred // the objective creds, as get_task_cred
 	f("Name:\t%s\n", procTaskName(t, true))
 	if !dead {
-		f("Umask:\t%#04o\n", 0o022) // init_fs's; kplay has no umask(2) yet
+		umask := uint32(0o022) // init_fs's, which kernel threads use
+		if t.FS != nil {
+			umask = t.FS.Umask
+		}
+		f("Umask:\t%#04o\n", umask)
 	}
 	f("State:\t%s\n", taskStateName(t.State))
 	f("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.TGID, t.PID, ppid(t))
 	f("Uid:\t%d\t%d\t%d\t%d\n", c.UID, c.EUID, c.SUID, c.FSUID)
 	f("Gid:\t%d\t%d\t%d\t%d\n", c.GID, c.EGID, c.SGID, c.FSGID)
 	f("FDSize:\t%d\n", fdSize(t))
-	f("Groups:\t \n") // no supplementary groups; the space is Linux's
+	var groups []string
+	for _, g := range c.Groups() {
+		groups = append(groups, sprintf("%d", g))
+	}
+	f("Groups:\t%s \n", strings.Join(groups, " ")) // Linux's trailing space, even with no groups
 	f("NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", t.TGID, t.PID, t.PGID, 0)
 	f("Kthread:\t%d\n", boolInt(t.Kthread()))
 	if as := userMM(t); as != nil {
@@ -238,11 +246,7 @@ func (k *Kernel) procPidStatus(t *Task) string {
 	f("SigQ:\t%d/%d\n", k.sigQueued(c.UID), k.maxThreads()/2) // RLIMIT_SIGPENDING = max_threads/2
 	f("SigPnd:\t%016x\nShdPnd:\t%016x\n", t.pendingSignals, 0)
 	f("SigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n", 0, sigIgnored(t), 0)
-	prm := uint64(0)
-	if c.EUID == 0 {
-		prm = capFullSet
-	}
-	f("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\n", 0, prm, prm)
+	f("CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\n", 0, c.CapPermitted(), c.CapEffective())
 	f("CapBnd:\t%016x\nCapAmb:\t%016x\n", uint64(capFullSet), 0)
 	f("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
 	// A simulated CPU does not speculate (PR_SPEC_NOT_AFFECTED).

@@ -65,8 +65,21 @@ func (k *Kernel) procDirIops() *vfs.InodeOperations {
 				return false
 			}
 			d.Inode.Target = target
+			k.procOwner(d.Inode, n.path) // pid_update_inode
 			return true
 		},
+	}
+}
+
+// procOwner gives a task's /proc entries the task's owner, its objective
+// euid and egid (task_dump_owner), which follow the task's set*id calls;
+// everything else, and kernel threads' entries, belong to root.
+func (k *Kernel) procOwner(in *vfs.Inode, p string) {
+	in.UID, in.GID = 0, 0
+	if pid, ok := procPid(p); ok {
+		if t := k.tasks[pid]; t != nil && t.realCred != nil && !t.Kthread() {
+			in.UID, in.GID = t.realCred.EUID, t.realCred.EGID
+		}
 	}
 }
 
@@ -118,9 +131,18 @@ func (k *Kernel) procMode(p string) (uint32, string, bool) {
 	if t, ok := links[p]; ok {
 		return vfs.S_IFLNK | 0o777, t, true
 	}
+	// A directory of links is fd/, which only its owner may list; any
+	// other directory (/proc/PID holds the cwd and root links too) is
+	// dr-xr-xr-x.
+	dirMode := func() uint32 {
+		if strings.HasSuffix(p, "/fd") {
+			return vfs.S_IFDIR | 0o500
+		}
+		return vfs.S_IFDIR | 0o555
+	}
 	for l := range links {
 		if strings.HasPrefix(l, p+"/") {
-			return vfs.S_IFDIR | 0o500, "", true // fd/: only its owner may list it
+			return dirMode(), "", true
 		}
 	}
 	for _, f := range k.procPaths() {
@@ -132,7 +154,7 @@ func (k *Kernel) procMode(p string) (uint32, string, bool) {
 		case f == p:
 			return vfs.S_IFREG | 0o444, "", true
 		case strings.HasPrefix(f, p+"/"):
-			return vfs.S_IFDIR | 0o555, "", true
+			return dirMode(), "", true
 		}
 	}
 	return 0, "", false
@@ -151,12 +173,7 @@ func (k *Kernel) procInode(sb *vfs.SuperBlock, p string) *vfs.Inode {
 	}
 	in.Ino = procIno(sb, p)
 	in.Private = &procNode{path: p}
-	// A task's directory belongs to the task's owner, as in Linux.
-	if pid, ok := procPid(p); ok {
-		if t := k.tasks[pid]; t != nil && t.Cred != nil && !t.Kthread() {
-			in.UID, in.GID = t.Cred.EUID, t.Cred.EGID
-		}
-	}
+	k.procOwner(in, p)
 	switch {
 	case in.IsLnk():
 		in.Target = target

@@ -29,6 +29,18 @@ type SpawnOptions struct {
 	// execve would, and src is not read: the words keep their spaces and
 	// semicolons (spawn /bin/sh -c "echo a; echo b").
 	Argv []string
+	// As, when set, is the user the process runs as: init's child sets
+	// up its credentials as login or su would before exec (setgroups,
+	// setresgid, setresuid), which needs init to have CAP_SETUID and
+	// CAP_SETGID unless the ids are init's own.
+	As *SpawnCreds
+}
+
+// SpawnCreds are a spawned process's user: all four uids are UID, all
+// four gids GID, and Groups its supplementary groups.
+type SpawnCreds struct {
+	UID, GID int
+	Groups   []int
 }
 
 // Spawn starts a user process running src, a program or a built-in's
@@ -46,6 +58,23 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	if trimmed := strings.TrimSpace(src); o.Argv == nil && strings.HasPrefix(trimmed, "/") {
 		o.Argv = strings.Fields(trimmed)
 	}
+	// The child's credentials first: exec permission is checked with them.
+	// Without As the child gets a copy of init's, as fork gives.
+	if o.As == nil {
+		return k.spawn(src, o, nil)
+	}
+	cred, err := k.spawnCreds(*o.As)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := k.spawn(src, o, cred)
+	k.putCred(cred) // the child, if there is one, holds its own references
+	return pid, err
+}
+
+// spawn is Spawn with the child's credentials, cred, prepared; nil for
+// a copy of init's.
+func (k *Kernel) spawn(src string, o SpawnOptions, cred *Cred) (int, error) {
 	var p *prog.Program
 	if len(o.Argv) > 0 {
 		st := prog.Stmt{Op: prog.Exec, Name: o.Argv[0], Line: 1, Col: 1}
@@ -55,7 +84,11 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 		p = &prog.Program{Body: []prog.Stmt{st}}
 		// The shell's child would print this and exit 127; a front end
 		// wants it at once.
-		if _, err := k.openExec(k.initTsk, o.Argv[0], o.Argv); err != 0 {
+		probe := &Task{Cred: k.initTsk.Cred, FS: k.initTsk.FS} // the child-to-be
+		if cred != nil {
+			probe.Cred = cred
+		}
+		if _, err := k.openExec(probe, o.Argv[0], o.Argv); err != 0 {
 			return 0, &Error{Errno: err, Msg: fmt.Sprintf("%s: %s", o.Argv[0], err.Error())}
 		}
 		if o.Name == "" {
@@ -109,6 +142,9 @@ func (k *Kernel) Spawn(src string, o SpawnOptions) (int, error) {
 	t.prog, t.PGID, t.reapByInit, t.exitSignal = p, t.PID, true, abi.SIGCHLD
 	t.MM, t.ActiveMM, t.scratch, t.Files = as, as, stackTop, files
 	t.FS = copyFS(k.initTsk.FS, false)
+	if cred != nil {
+		k.commitCreds(t, getCred(cred)) // as the child's setresuid would
+	}
 	k.rq.Init(&t.se, o.Policy, o.Nice, o.RTPrio)
 	k.traceFork(k.initTsk, t)
 	if k.stracing() {

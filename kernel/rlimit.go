@@ -74,7 +74,9 @@ func sysSetrlimit(k *Kernel, t *Task, a *[6]uint64) int64 {
 }
 
 // sysPrlimit64 implements Linux syscall prlimit64(2): pid 0 is the caller;
-// another task's limits need the same real uid or privilege (EPERM).
+// another task's limits need its real, effective and saved uids and gids
+// all to be the caller's real ones, or CAP_SYS_RESOURCE (EPERM,
+// check_prlimit_permission).
 func sysPrlimit64(k *Kernel, t *Task, a *[6]uint64) int64 {
 	target := t
 	if pid := int(int32(a[0])); pid != 0 {
@@ -82,7 +84,10 @@ func sysPrlimit64(k *Kernel, t *Task, a *[6]uint64) int64 {
 		if target == nil || target == k.idle || target.State == ExitDead {
 			return -int64(abi.ESRCH)
 		}
-		if t.Cred.EUID != 0 && (target.Cred.UID != t.Cred.UID || target.Cred.SUID != t.Cred.UID) {
+		c, tc := t.Cred, target.realCred
+		idMatch := c.UID == tc.UID && c.UID == tc.EUID && c.UID == tc.SUID &&
+			c.GID == tc.GID && c.GID == tc.EGID && c.GID == tc.SGID
+		if target != t && !idMatch && !c.Capable(abi.CAP_SYS_RESOURCE) {
 			return -int64(abi.EPERM)
 		}
 	}
@@ -110,7 +115,7 @@ func (k *Kernel) doPrlimit(t, target *Task, resource, newAddr, oldAddr uint64) i
 		if resource == rlimitNofile && nl.max > sysctlNrOpen {
 			return -int64(abi.EPERM)
 		}
-		if nl.max > target.rlim[resource].max && t.Cred.EUID != 0 {
+		if nl.max > target.rlim[resource].max && !capable(t, abi.CAP_SYS_RESOURCE) {
 			return -int64(abi.EPERM)
 		}
 	}

@@ -112,8 +112,13 @@ func (r *SyscallRecord) entry(k *Kernel, t *Task, def syscallDef, implemented bo
 			r.ArgText[i] = fmt.Sprint(int32(a))
 		case argUint:
 			r.ArgText[i] = fmt.Sprint(a)
-		case argPtr, argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut:
+		case argPtr, argBufOut, argUtsname, argTimespecOut, argTms, argSysinfo, argWaitStatus, argSchedParamOut,
+			argUIDOut, argGroupsOut:
 			r.ArgText[i] = fmtPtr(a)
+		case argUID:
+			r.ArgText[i] = straceUID(a)
+		case argGroupsIn:
+			r.ArgText[i] = k.straceGroups(t, uint32(r.Args[i-1]), a)
 		case argBufCount:
 			r.ArgText[i] = k.straceBuf(t, a, r.Args[i+1])
 		case argTimespecIn:
@@ -205,6 +210,10 @@ func (r *SyscallRecord) exit(k *Kernel, t *Task, def syscallDef, implemented boo
 			if n, _ := k.copyFromUser(t, b[:], a); n == 4 {
 				r.ArgText[i] = "[" + straceWaitStatus(int(binary.LittleEndian.Uint32(b[:]))) + "]"
 			}
+		case kind == argUIDOut:
+			r.ArgText[i] = k.straceIDOut(t, r, a)
+		case kind == argGroupsOut && r.Errno() == 0:
+			r.ArgText[i] = k.straceGroups(t, uint32(r.Ret), a)
 		case kind == argSchedParamOut && r.Ret == 0:
 			r.ArgText[i] = k.straceSchedParam(t, a)
 		case kind == argTimespecOut && r.Ret == 0:

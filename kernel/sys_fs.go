@@ -607,7 +607,7 @@ func (k *Kernel) doAccess(t *Task, dirfd int64, addr uint64, mode int) int64 {
 		return errno(err)
 	}
 	if t.Cred != nil {
-		vt.Cred = vfs.Cred{FSUID: t.Cred.UID, FSGID: t.Cred.GID, Privileged: t.Cred.UID == 0}
+		vt.Cred = t.Cred.accessCred()
 	}
 	p, err := k.vfs.Lookup(vt, start, name, true)
 	if err != 0 {
@@ -1117,12 +1117,9 @@ func sysUmask(k *Kernel, t *Task, a *[6]uint64) int64 {
 }
 
 // sysMount implements Linux syscall mount(2) for new mounts of a
-// registered filesystem type: EPERM unprivileged, ENODEV for an unknown
-// type, ENOTDIR, ENOENT.
+// registered filesystem type: ENOENT, ENOTDIR, then EPERM without
+// CAP_SYS_ADMIN, ENODEV for an unknown type.
 func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
-	if t.Cred != nil && t.Cred.EUID != 0 {
-		return errno(abi.EPERM)
-	}
 	source := ""
 	if a[0] != 0 {
 		s, err := k.strncpyFromUser(t, a[0], mm.PageSize)
@@ -1135,27 +1132,28 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if err != 0 {
 		return errno(err)
 	}
-	_, p, err := k.lookupAt(t, atFdcwd, a[1], true)
+	vt, p, err := k.lookupAt(t, atFdcwd, a[1], true)
 	if err != 0 {
 		return errno(err)
 	}
-	return errno(k.vfs.DoMount(vfs.Root, source, p, fstype, int(a[3]), ""))
+	return errno(k.vfs.DoMount(vt.Cred, source, p, fstype, int(a[3]), ""))
 }
 
-// sysUmount2 implements Linux syscall umount2(2): EINVAL when the target is
-// not a mount point, EBUSY while in use.
+// sysUmount2 implements Linux syscall umount2(2): EINVAL for unknown
+// flags, ENOENT, then EPERM without CAP_SYS_ADMIN, EINVAL when the target
+// is not a mount point, EBUSY while in use.
 func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
 	// ksys_umount's order: unknown flags, the lookup, then
-	// can_umount's privilege check.
+	// can_umount's privilege check (may_mount: CAP_SYS_ADMIN).
 	flags := int(int32(a[1]))
 	if flags&^(vfs.MNT_FORCE|vfs.MNT_DETACH|vfs.MNT_EXPIRE|vfs.UMOUNT_NOFOLLW) != 0 {
 		return errno(abi.EINVAL)
 	}
-	_, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLW == 0)
+	vt, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLW == 0)
 	if err != 0 {
 		return errno(err)
 	}
-	if t.Cred != nil && t.Cred.EUID != 0 {
+	if !vt.Cred.Capable(abi.CAP_SYS_ADMIN) {
 		return errno(abi.EPERM)
 	}
 	// The working directory of a task inside keeps the mount busy.
@@ -1164,5 +1162,5 @@ func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
 			return errno(abi.EBUSY)
 		}
 	}
-	return errno(k.vfs.DoUmount(vfs.Root, p, flags))
+	return errno(k.vfs.DoUmount(vt.Cred, p, flags))
 }

@@ -57,11 +57,11 @@ func (k *Kernel) Uname() Utsname {
 const defaultHostname = "kplay"
 
 // sysSethostname implements Linux syscall sethostname(2): CAP_SYS_ADMIN
-// (in kplay, euid 0) or EPERM; a length from 0 to __NEW_UTS_LEN (64) or
+// or EPERM; a length from 0 to __NEW_UTS_LEN (64) or
 // EINVAL; then the len bytes, copied in (EFAULT), become the nodename,
 // which uname reads up to its first NUL.
 func sysSethostname(k *Kernel, t *Task, a *[6]uint64) int64 {
-	if t.Cred.EUID != 0 {
+	if !capable(t, abi.CAP_SYS_ADMIN) {
 		return errno(abi.EPERM)
 	}
 	n := int(int32(a[1]))

@@ -92,17 +92,28 @@ func sysGetpriority(k *Kernel, t *Task, a *[6]uint64) int64 {
 }
 
 // sysSetpriority implements Linux syscall setpriority(2): the nice value
-// is clamped to -20..19 and set on every selected task (set_user_nice).
+// is clamped to -20..19 and set on every selected task (set_one_prio,
+// set_user_nice) that the caller owns (EPERM) and, to lower it, may
+// (EACCES: RLIMIT_NICE or CAP_SYS_NICE). The value is the last task's
+// error, or 0.
 func sysSetpriority(k *Kernel, t *Task, a *[6]uint64) int64 {
 	ts, err := k.prioTargets(t, int(int32(a[0])), int(int32(a[1])))
 	if err != 0 {
 		return -int64(err)
 	}
 	nice := min(max(int(int32(a[2])), sched.MinNice), sched.MaxNice)
+	ret := int64(0)
 	for _, x := range ts {
-		k.setScheduler(x, x.se.Policy, nice, x.se.RTPriority)
+		switch {
+		case !sameOwnerOrNice(t, x):
+			ret = -int64(abi.EPERM)
+		case nice < x.se.Nice() && !canNice(t, x, nice):
+			ret = -int64(abi.EACCES)
+		default:
+			k.setScheduler(x, x.se.Policy, nice, x.se.RTPriority)
+		}
 	}
-	return 0
+	return ret
 }
 
 // setScheduler changes a task's policy and priorities and reschedules if
@@ -153,6 +164,20 @@ func (k *Kernel) doSetscheduler(t *Task, pid int, policy int, param uint64) int6
 	}
 	if x.Kthread() && x == k.idle {
 		return -int64(abi.EPERM)
+	}
+	// __sched_setscheduler's user_check: without CAP_SYS_NICE only the
+	// owner, a real-time policy or a higher real-time priority only
+	// within RLIMIT_RTPRIO (0 by default), and out of SCHED_IDLE only if
+	// it may nice.
+	if !capable(t, abi.CAP_SYS_NICE) {
+		rlim := x.rlim[rlimitRtprio].cur
+		switch {
+		case sched.RTPolicy(policy) && policy != x.se.Policy && rlim == 0,
+			sched.RTPolicy(policy) && prio > x.se.RTPriority && uint64(prio) > rlim,
+			x.se.Policy == sched.Idle && policy != sched.Idle && !canNice(t, x, x.se.Nice()),
+			!sameOwnerOrNice(t, x):
+			return -int64(abi.EPERM)
+		}
 	}
 	k.setScheduler(x, policy, x.se.Nice(), prio)
 	return 0
@@ -255,6 +280,9 @@ func sysKill(k *Kernel, t *Task, a *[6]uint64) int64 {
 		if x == nil || x == k.idle {
 			return -int64(abi.ESRCH)
 		}
+		if !killOK(t, x, sig) {
+			return -int64(abi.EPERM)
+		}
 		targets = []*Task{x}
 	case pid == -1:
 		for _, x := range k.sortedTasks() {
@@ -265,6 +293,9 @@ func sysKill(k *Kernel, t *Task, a *[6]uint64) int64 {
 		if len(targets) == 0 {
 			return -int64(abi.ESRCH)
 		}
+		// kill(-1) skips the processes it may not signal and still
+		// returns 0 (kill_something_info ignores their EPERM).
+		targets = killable(t, targets, sig)
 	default:
 		pg := -pid
 		if pid == 0 {
@@ -281,6 +312,13 @@ func sysKill(k *Kernel, t *Task, a *[6]uint64) int64 {
 		if len(targets) == 0 {
 			return -int64(abi.ESRCH)
 		}
+		// __kill_pgrp_info: 0 if any member could be signalled, EPERM if
+		// none.
+		allowed := killable(t, targets, sig)
+		if len(allowed) == 0 {
+			return -int64(abi.EPERM)
+		}
+		targets = allowed
 	}
 	if k.stracing() {
 		defer k.straceSender(sigInfo{code: siUser, pid: t.TGID, uid: t.Cred.UID})()
@@ -289,6 +327,17 @@ func sysKill(k *Kernel, t *Task, a *[6]uint64) int64 {
 		k.sendSignal(x, sig)
 	}
 	return 0
+}
+
+// killable is the targets t may signal with sig.
+func killable(t *Task, targets []*Task, sig int) []*Task {
+	var out []*Task
+	for _, x := range targets {
+		if killOK(t, x, sig) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Kill sends a signal to a process from the front end, as the magic

@@ -38,6 +38,10 @@ const (
 	argProt                         // PROT_READ|PROT_WRITE
 	argMapFlags                     // MAP_PRIVATE|MAP_ANONYMOUS
 	argHex                          // an address or size strace prints in hex
+	argUID                          // uid_t or gid_t: -1, or unsigned decimal
+	argUIDOut                       // uid_t * or gid_t *, filled by the call: [1000]
+	argGroupsIn                     // const gid_t list[], of the length in the previous argument
+	argGroupsOut                    // gid_t list[], filled by the call with as many as it returns
 )
 
 // syscallDef is one entry of the system call table.

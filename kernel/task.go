@@ -51,21 +51,6 @@ const (
 	pfKthread = 0x00200000 // PF_KTHREAD
 )
 
-// Cred is a task's credentials (struct cred).
-type Cred struct {
-	UID, GID, EUID, EGID, SUID, SGID, FSUID, FSGID int
-	usage                                          atomicT
-}
-
-// rootCred is init_cred: everyone root, as at boot.
-func rootCred() *Cred { return &Cred{usage: atomicT{1}} }
-
-// getCred takes a reference (get_cred).
-func getCred(c *Cred) *Cred { c.usage.inc(); return c }
-
-// putCred drops a reference (put_cred); the last one frees the cred.
-func putCred(c *Cred) { c.usage.decAndTest() }
-
 // Task is a task (struct task_struct).
 type Task struct {
 	PID   int
@@ -87,8 +72,14 @@ type Task struct {
 	MM       *mm.AddrSpace
 	ActiveMM *mm.AddrSpace
 
-	Cred  *Cred
-	Files *FilesStruct
+	// Cred is the task's subjective credentials (task->cred), those it
+	// acts with: current_cred() when it is the caller. realCred is the
+	// objective ones (task->real_cred), those others see when they act
+	// on it. Both point at the same cred, each with a reference, and
+	// only the task itself replaces them (commitCreds); see cred.go.
+	Cred     *Cred
+	realCred *Cred
+	Files    *FilesStruct
 	// FS is the root, working directory and umask (nil for kernel
 	// threads, which work at / as root).
 	FS *FSStruct
@@ -177,11 +168,20 @@ func (t *Task) Kthread() bool { return t.Flags&pfKthread != 0 }
 // newTask allocates a task and its thread; the thread runs fn when first
 // switched to. The task is not yet runnable. Its task_struct comes from
 // the task_struct cache (dup_task_struct); with no memory for it newTask
-// returns nil, and fork fails with ENOMEM.
+// returns nil, and fork fails with ENOMEM. It is parent's child and gets
+// a copy of parent's credentials, as when parent forks it.
 //
 // Preconditions: the caller holds the CPU.
 func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Task)) *Task {
+	return k.copyTask(comm, parent, parent, 0, flags, fn)
+}
+
+// copyTask is newTask for a task that cur creates with clone flags
+// cloneFlags: its credentials come from cur (copy_creds), which with
+// CLONE_PARENT or CLONE_THREAD is not its parent.
+func (k *Kernel) copyTask(comm string, parent, cur *Task, cloneFlags uint64, flags uint32, fn func(t *Task)) *Task {
 	var ts, stack uint64
+	cred := initCred() // swapper's: init_cred
 	if parent != nil {
 		if ts = k.kmemCacheAlloc("task_struct", mm.GFPKernel); ts == 0 {
 			return nil
@@ -193,10 +193,16 @@ func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Tas
 			k.kmemCacheFree("task_struct", ts)
 			return nil
 		}
+		if cred = k.copyCreds(cur, cloneFlags); cred == nil {
+			k.Vfree(stack)
+			k.kmemCacheFree("task_struct", ts)
+			return nil
+		}
+		getCred(cred) // real_cred holds copy_creds' reference, cred this one
 	}
 	t := &Task{taskStruct: ts, stack: stack,
 		PID: k.nextPID, Comm: truncComm(comm), Flags: flags, Parent: parent,
-		Cred: rootCred(), fn: fn, State: TaskRunning, StartTime: k.clockNs(),
+		Cred: cred, realCred: cred, fn: fn, State: TaskRunning, StartTime: k.clockNs(),
 	}
 	t.TGID = t.PID
 	k.nextPID++
@@ -204,7 +210,6 @@ func (k *Kernel) newTask(comm string, parent *Task, flags uint32, fn func(t *Tas
 	if parent != nil {
 		t.rlim = parent.rlim
 		parent.Children = append(parent.Children, t)
-		t.Cred = getCred(parent.Cred)
 		k.nrForks++ // copy_process's total_forks: kernel threads count too
 	}
 	t.se.Owner = t

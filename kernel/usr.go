@@ -25,7 +25,7 @@ var builtins map[string]builtinFunc
 
 func init() {
 	builtins = map[string]builtinFunc{
-		"cat": cat, "echo": echo, "ls": ls, "sh": sh, "yes": yes, "sleep": sleepProg,
+		"cat": cat, "echo": echo, "id": id, "ls": ls, "sh": sh, "yes": yes, "sleep": sleepProg,
 		"true":  func(*User, []string) int { return 0 },
 		"false": func(*User, []string) int { return 1 },
 	}

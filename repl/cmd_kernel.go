@@ -26,12 +26,13 @@ NAME is a Linux system call name or its x86-64 number. Each ARG is one of:
   42, 0x2a, -1   an integer
   "text\n"       a string with C escapes, NUL-terminated
   {1,500}        a struct of 64-bit integers (a struct timespec)
+  [10,20]        an array of 32-bit integers (an int[] or a gid_t list)
   @16            16 zero bytes for the kernel to fill (an output buffer)
 
-Strings, structs and buffers are placed in the calling task's memory (its
-stack) and passed as pointers; strace shows what the kernel read and wrote.
-Calls that sleep (nanosleep, clock_nanosleep) let simulated time pass until
-they return.
+Strings, structs, arrays and buffers are placed in the calling task's
+memory (its stack) and passed as pointers; strace shows what the kernel
+read and wrote. Calls that sleep (nanosleep, clock_nanosleep) let
+simulated time pass until they return.
 
 By default the call takes the task path: the REPL types it into the
 console, the console's interrupt (IRQ 4) wakes init (pid 1), the REPL's
@@ -151,8 +152,9 @@ func runSyscall(s *Session, inv *Invocation) error {
 const maxMemArg = 4096
 
 // memoryArg reads an argument that lives in user memory: a "string"
-// (NUL-terminated), a {1,500} struct of 64-bit integers (a timespec), or
-// @N, N zero bytes for the kernel to fill (an output buffer).
+// (NUL-terminated), a {1,500} struct of 64-bit integers (a timespec), a
+// [10,20] array of 32-bit integers (a gid_t list), or @N, N zero bytes
+// for the kernel to fill (an output buffer).
 func memoryArg(a Token) ([]byte, bool, error) {
 	switch {
 	case a.Quoted:
@@ -168,6 +170,27 @@ func memoryArg(a Token) ([]byte, bool, error) {
 				return nil, false, err
 			}
 			b = binary.LittleEndian.AppendUint64(b, v)
+		}
+		return b, true, nil
+	case strings.HasPrefix(a.Text, "["):
+		if !strings.HasSuffix(a.Text, "]") {
+			return nil, false, fmt.Errorf("%q: an array is [int,int,...] without spaces", a.Text)
+		}
+		b := []byte{}
+		if inner := a.Text[1 : len(a.Text)-1]; inner != "" {
+			for _, f := range strings.Split(inner, ",") {
+				v, err := ParseInt(strings.TrimSpace(f))
+				if err != nil {
+					return nil, false, err
+				}
+				if int64(v) < -1<<31 || int64(v) > 1<<32-1 {
+					return nil, false, fmt.Errorf("%q: %s does not fit in 32 bits", a.Text, f)
+				}
+				b = binary.LittleEndian.AppendUint32(b, uint32(v))
+			}
+		}
+		if len(b) == 0 {
+			b = make([]byte, 4) // [] still needs an address; nothing is read from it
 		}
 		return b, true, nil
 	case strings.HasPrefix(a.Text, "@"):

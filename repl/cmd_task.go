@@ -24,7 +24,7 @@ var policyNames = []string{"normal", "batch", "idle", "fifo", "rr"}
 var spawnCmd = &Command{
 	Names:   []string{"spawn"},
 	Group:   "Kernel",
-	Usage:   "spawn [--name N] [--nice N] [--policy P] [--rtprio P] [--] PROGRAM",
+	Usage:   "spawn [--name N] [--nice N] [--policy P] [--rtprio P] [--uid U [--gid G] [--groups G,...]] [--] PROGRAM",
 	Summary: "Start a simulated user process running a program.",
 	Help: `
 PROGRAM is a file to execve with its arguments (spawn /bin/sh -c "ls /"),
@@ -56,7 +56,14 @@ ticker, memhog; spawn --list prints their source.
 The process is a child of init (the REPL's shell) in its own process group;
 init reaps it when it exits. It is runnable but does not run until the
 machine does: use run or step. --policy is normal, batch, idle, fifo or rr;
-fifo and rr need --rtprio 1-99.`,
+fifo and rr need --rtprio 1-99.
+
+--uid runs the process as that user, as login or su would: its real,
+effective, saved and fs uids are U, its gids G (U if --gid is not given),
+and its supplementary groups the --groups list (none if not given). init
+needs root's capabilities for that, so once init has dropped them (syscall
+setuid 1000) it can only spawn as itself. spawn --uid 1000 /bin/id prints
+uid=1000 gid=1000 groups=1000.`,
 	SeeAlso: []string{"ps", "kill", "run", "runq"},
 	MinArgs: 0,
 	MaxArgs: -1,
@@ -66,6 +73,9 @@ fifo and rr need --rtprio 1-99.`,
 		fs.String("policy", "normal", "normal, batch, idle, fifo or rr")
 		fs.Int("rtprio", 0, "real-time priority 1-99 (fifo, rr)")
 		fs.Bool("list", false, "list the built-in programs and their source")
+		fs.Int64("uid", 0, "run as this user (uid)")
+		fs.Int64("gid", 0, "with --uid: the group (default: the uid)")
+		fs.String("groups", "", "with --uid: supplementary groups, comma-separated")
 	},
 	FlagsFirst: true,
 	Words: func(_ *Session, prev []string) []string {
@@ -108,6 +118,11 @@ fifo and rr need --rtprio 1-99.`,
 			return usagef("spawn --policy %q: want one of %s", pol, strings.Join(policyNames, ", "))
 		}
 		o.Policy = p
+		as, err := spawnCreds(inv)
+		if err != nil {
+			return err
+		}
+		o.As = as
 		pid, err := s.K.Spawn(src, o)
 		if err != nil {
 			return usagef("spawn: %v", err)
@@ -116,6 +131,32 @@ fifo and rr need --rtprio 1-99.`,
 		fmt.Fprintf(inv.Out, "[%d] %s: %s, nice %d, prio %d\n", pid, t.Comm, sched.PolicyName(t.Policy), t.Nice, t.Prio)
 		return nil
 	},
+}
+
+// spawnCreds reads spawn's --uid, --gid and --groups: nil without --uid.
+func spawnCreds(inv *Invocation) (*kernel.SpawnCreds, error) {
+	if !inv.Flags.Changed("uid") {
+		if inv.Flags.Changed("gid") || inv.Flags.Changed("groups") {
+			return nil, usagef("spawn: --gid and --groups go with --uid")
+		}
+		return nil, nil
+	}
+	uid, _ := inv.Flags.GetInt64("uid")
+	gid := uid
+	if inv.Flags.Changed("gid") {
+		gid, _ = inv.Flags.GetInt64("gid")
+	}
+	c := &kernel.SpawnCreds{UID: int(uid), GID: int(gid)}
+	if list, _ := inv.Flags.GetString("groups"); list != "" {
+		for _, f := range strings.Split(list, ",") {
+			g, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				return nil, usagef("spawn --groups %q: want gids separated by commas", list)
+			}
+			c.Groups = append(c.Groups, int(g))
+		}
+	}
+	return c, nil
 }
 
 var killCmd = &Command{

@@ -14,6 +14,8 @@
 //   - errno numbers and names: /usr/include/x86_64-linux-gnu/asm/errno.h and
 //     the asm-generic headers it includes; messages: glibc 2.36 strerror in
 //     the C locale, both by gen_errno.go into errno_table.go;
+//   - capability numbers and NGROUPS_MAX: /usr/include/linux/capability.h
+//     and limits.h (TestCapabilitiesMatchHeader checks them);
 //   - the strace formats: observed from strace 6.1 on that machine; the
 //     cases are recorded in strace_test.go, and strace_live_test.go repeats
 //     the comparison against a local strace when KPLAY_LIVE_STRACE=1.

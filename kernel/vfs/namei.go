@@ -16,20 +16,38 @@ const (
 )
 
 // Permission is generic_permission: the owner's, the group's or the
-// others' bits of the mode, by who the caller is; a privileged caller
-// passes on any directory and may execute a file with any x bit set.
+// others' bits of the mode, by who the caller is (the owner's bits apply
+// to the owner even when the group's or others' would allow more). Where
+// the bits refuse, capabilities override: on a directory
+// CAP_DAC_READ_SEARCH reads and searches and CAP_DAC_OVERRIDE does
+// anything; on a file CAP_DAC_READ_SEARCH reads, and CAP_DAC_OVERRIDE
+// reads and writes, and executes only a file with at least one x bit.
 func Permission(c Cred, in *Inode, mask int) Errno {
 	mode := int(in.Mode)
+	uid, _ := c.FSIDs()
 	switch {
-	case c.FSUID == in.UID:
+	case uid == in.UID:
 		mode >>= 6
-	case c.inGroup(in.GID):
+	case c.InGroup(in.GID):
 		mode >>= 3
 	}
+	mask &= MAY_READ | MAY_WRITE | MAY_EXEC
 	if mask&^mode&7 == 0 {
 		return 0
 	}
-	if c.Privileged && (in.IsDir() || mask&MAY_EXEC == 0 || in.Mode&0o111 != 0) {
+	if in.IsDir() {
+		if mask&MAY_WRITE == 0 && c.Capable(abi.CAP_DAC_READ_SEARCH) {
+			return 0
+		}
+		if c.Capable(abi.CAP_DAC_OVERRIDE) {
+			return 0
+		}
+		return abi.EACCES
+	}
+	if mask == MAY_READ && c.Capable(abi.CAP_DAC_READ_SEARCH) {
+		return 0
+	}
+	if (mask&MAY_EXEC == 0 || in.Mode&0o111 != 0) && c.Capable(abi.CAP_DAC_OVERRIDE) {
 		return 0
 	}
 	return abi.EACCES

@@ -14,12 +14,29 @@ func mayWriteIn(t Task, dir Path) Errno {
 }
 
 // sticky is check_sticky: in a sticky directory (/tmp) only the owner of
-// the file or of the directory, or the privileged, may remove or rename.
+// the file or of the directory, or CAP_FOWNER, may remove or rename.
 func sticky(c Cred, dir, in *Inode) bool {
-	if dir.Mode&S_ISVTX == 0 || c.Privileged {
+	if dir.Mode&S_ISVTX == 0 {
 		return false
 	}
-	return in.UID != c.FSUID && dir.UID != c.FSUID
+	uid, _ := c.FSIDs()
+	if in.UID == uid || dir.UID == uid {
+		return false
+	}
+	return !c.Capable(abi.CAP_FOWNER)
+}
+
+// ownerOrCapable is inode_owner_or_capable: the caller's fsuid owns in, or
+// it has CAP_FOWNER.
+func ownerOrCapable(c Cred, in *Inode) bool {
+	uid, _ := c.FSIDs()
+	return uid == in.UID || c.Capable(abi.CAP_FOWNER)
+}
+
+// inGroupOrCapable is in_group_or_capable: the caller is in group gid, or
+// has CAP_FSETID; otherwise a set-group-ID bit for gid is dropped.
+func inGroupOrCapable(c Cred, gid int) bool {
+	return c.InGroup(gid) || c.Capable(abi.CAP_FSETID)
 }
 
 // Open opens name for t (do_filp_open): flags are open(2)'s, mode and
@@ -224,7 +241,7 @@ func (v *VFS) Mknod(t Task, start Path, name string, mode uint32, dev Dev, umask
 		mode |= S_IFREG
 	case S_IFREG, S_IFIFO, S_IFSOCK:
 	case S_IFCHR, S_IFBLK:
-		if !t.Cred.Privileged {
+		if !t.Cred.Capable(abi.CAP_MKNOD) {
 			return abi.EPERM
 		}
 	case S_IFDIR:
@@ -538,18 +555,19 @@ func (v *VFS) Ftruncate(f *File, size int64) Errno {
 	return v.setsize(f.Inode, size)
 }
 
-// Chmod sets the permission bits (chmod_common): only the owner or the
-// privileged (EPERM); a caller outside the file's group loses S_ISGID.
+// Chmod sets the permission bits (chmod_common, setattr_prepare): only
+// the owner or CAP_FOWNER (EPERM); a caller outside the file's group
+// without CAP_FSETID loses S_ISGID, silently.
 func (v *VFS) Chmod(t Task, p Path, mode uint32) Errno {
 	in := p.Inode()
 	if p.Mnt.Flags&MS_RDONLY != 0 {
 		return abi.EROFS
 	}
-	if t.Cred.FSUID != in.UID && !t.Cred.Privileged {
+	if !ownerOrCapable(t.Cred, in) {
 		return abi.EPERM
 	}
 	mode &= 0o7777
-	if !t.Cred.Privileged && !t.Cred.inGroup(in.GID) {
+	if !inGroupOrCapable(t.Cred, in.GID) {
 		mode &^= S_ISGID
 	}
 	in.Mode = in.Mode&S_IFMT | mode
@@ -557,25 +575,32 @@ func (v *VFS) Chmod(t Task, p Path, mode uint32) Errno {
 	return 0
 }
 
-// Chown changes the owner and group (chown_common); -1 keeps one. Only
-// the privileged may give a file away; an owner may change the group to
-// one of its own (EPERM otherwise). A regular file loses its set-user-ID
-// bit, and its set-group-ID bit if group-executable.
+// Chown changes the owner and group (chown_common, chown_ok, chgrp_ok);
+// -1 keeps one. Only CAP_CHOWN may give a file away; the owner may
+// "change" the owner to itself and the group to one of its own (EPERM
+// otherwise). A file that is not a directory loses its set-user-ID bit,
+// even to root, and its set-group-ID bit if group-executable or if the
+// caller is outside its group without CAP_FSETID
+// (setattr_should_drop_sgid).
 func (v *VFS) Chown(t Task, p Path, uid, gid int) Errno {
 	in := p.Inode()
 	if p.Mnt.Flags&MS_RDONLY != 0 {
 		return abi.EROFS
 	}
 	c := t.Cred
-	if !c.Privileged {
-		if uid != -1 && uid != in.UID {
+	if !c.Capable(abi.CAP_CHOWN) {
+		fsuid, _ := c.FSIDs()
+		if uid != -1 && (fsuid != in.UID || uid != in.UID) {
 			return abi.EPERM
 		}
-		if gid != -1 && (c.FSUID != in.UID || (gid != in.GID && !c.inGroup(gid))) {
+		if gid != -1 && (fsuid != in.UID || (gid != in.GID && !c.InGroup(gid))) {
 			return abi.EPERM
 		}
-		if uid != -1 && c.FSUID != in.UID {
-			return abi.EPERM
+	}
+	if !in.IsDir() {
+		in.Mode &^= S_ISUID
+		if in.Mode&S_ISGID != 0 && (in.Mode&0o010 != 0 || !inGroupOrCapable(c, in.GID)) {
+			in.Mode &^= S_ISGID
 		}
 	}
 	if uid != -1 {
@@ -583,12 +608,6 @@ func (v *VFS) Chown(t Task, p Path, uid, gid int) Errno {
 	}
 	if gid != -1 {
 		in.GID = gid
-	}
-	if (uid != -1 || gid != -1) && !in.IsDir() {
-		in.Mode &^= S_ISUID
-		if in.Mode&0o010 != 0 {
-			in.Mode &^= S_ISGID
-		}
 	}
 	in.Ctime = v.cfg.Now()
 	return 0

@@ -120,11 +120,17 @@ func ramfsMknod(dir *Inode, d *Dentry, mode uint32, dev Dev, c Cred) Errno {
 	if in == nil {
 		return abi.ENOSPC
 	}
-	// A set-group-ID directory passes its group on (inode_init_owner).
+	// A set-group-ID directory passes its group on (inode_init_owner), and
+	// its set-group-ID bit to a subdirectory; a group-executable file made
+	// in it keeps its own S_ISGID only if the caller is in the group or
+	// has CAP_FSETID (mode_strip_sgid).
 	if dir.Mode&S_ISGID != 0 {
 		in.GID = dir.GID
-		if in.IsDir() {
+		switch {
+		case in.IsDir():
 			in.Mode |= S_ISGID
+		case in.Mode&(S_ISGID|0o010) == S_ISGID|0o010 && !inGroupOrCapable(c, dir.GID):
+			in.Mode &^= S_ISGID
 		}
 	}
 	switch mode & S_IFMT {

@@ -64,31 +64,35 @@ const (
 	MaxSymlinks = 40   // MAXSYMLINKS
 )
 
-// Cred is what a permission check needs of the caller's credentials: the
-// filesystem uid and gid, the supplementary groups, and whether the caller
-// is privileged (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN: euid 0 in kplay,
-// which has no capability sets).
-type Cred struct {
-	FSUID, FSGID int
-	Groups       []int
-	Privileged   bool
+// Cred is what the VFS needs of the caller's credentials, which are the
+// kernel's struct cred (kernel.Cred implements it): the filesystem ids
+// that own the files it creates and that the owner and group bits are
+// tested against (current_fsuid(), current_fsgid()), group membership
+// (in_group_p), and the capabilities that override the checks
+// (capable()):
+//
+//	CAP_DAC_OVERRIDE     any mode bits, but exec needs some x bit
+//	CAP_DAC_READ_SEARCH  reading files, reading and searching directories
+//	CAP_FOWNER           what only the owner may do: chmod, sticky unlink
+//	CAP_CHOWN            chown and chgrp to anyone
+//	CAP_FSETID           keeping S_ISGID outside the file's group
+//	CAP_MKNOD            device nodes
+//	CAP_SYS_ADMIN        mount and umount
+type Cred interface {
+	FSIDs() (uid, gid int)
+	InGroup(gid int) bool
+	Capable(cap int) bool
 }
 
-// inGroup is in_group_p.
-func (c Cred) inGroup(gid int) bool {
-	if c.FSGID == gid {
-		return true
-	}
-	for _, g := range c.Groups {
-		if g == gid {
-			return true
-		}
-	}
-	return false
-}
+// Root is the credential of the kernel's own lookups (populating
+// devtmpfs and /proc): uid and gid 0 with every capability, as init_cred.
+var Root Cred = rootCred{}
 
-// Root is the credential of the kernel itself and of root.
-var Root = Cred{Privileged: true}
+type rootCred struct{}
+
+func (rootCred) FSIDs() (uid, gid int) { return 0, 0 }
+func (rootCred) InGroup(gid int) bool  { return gid == 0 }
+func (rootCred) Capable(cap int) bool  { return true }
 
 // Inode is an inode (struct inode): a file's metadata and, for ramfs, its
 // contents.
@@ -282,7 +286,8 @@ func (v *VFS) NewInode(sb *SuperBlock, mode uint32, cred Cred) *Inode {
 		return nil
 	}
 	now := v.cfg.Now()
-	in := &Inode{Ino: sb.NextIno(), Mode: mode, UID: cred.FSUID, GID: cred.FSGID, Nlink: 1,
+	uid, gid := cred.FSIDs()
+	in := &Inode{Ino: sb.NextIno(), Mode: mode, UID: uid, GID: gid, Nlink: 1,
 		Atime: now, Mtime: now, Ctime: now, SB: sb, obj: obj}
 	if in.IsDir() {
 		in.Nlink = 2
@@ -451,9 +456,9 @@ const (
 
 // DoMount mounts a new instance of fstype on target (do_new_mount): target
 // must be a directory; the source names the instance (it is shown in
-// /proc/mounts). Only the privileged may mount (EPERM).
+// /proc/mounts). Only CAP_SYS_ADMIN may mount (EPERM).
 func (v *VFS) DoMount(cred Cred, source string, target Path, fstype string, flags int, data string) Errno {
-	if !cred.Privileged {
+	if !cred.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	if flags&MS_MGC_MSK == MS_MGC_VAL {
@@ -478,7 +483,7 @@ func (v *VFS) DoMount(cred Cred, source string, target Path, fstype string, flag
 // EINVAL if target is not a mount's root, EBUSY if files are open on it,
 // other mounts sit on it, or it is the root of the tree.
 func (v *VFS) DoUmount(cred Cred, target Path, flags int) Errno {
-	if !cred.Privileged {
+	if !cred.Capable(abi.CAP_SYS_ADMIN) {
 		return abi.EPERM
 	}
 	if flags&^(MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLW) != 0 {

@@ -172,7 +172,7 @@ func TestErrnos(t *testing.T) {
 	writeFile(t, v, root, "/tmp/dir/in", "y")
 	v.Symlink(root, root.Cwd, "f", "/tmp/link")
 	v.Symlink(root, root.Cwd, "loop", "/tmp/loop")
-	user := Task{Cred: Cred{FSUID: 1000, FSGID: 1000}, Root: root.Root, Cwd: root.Cwd}
+	user := Task{Cred: testCred{uid: 1000, gid: 1000}, Root: root.Root, Cwd: root.Cwd}
 	open := func(tk Task, name string, flags int) Errno {
 		f, err := v.Open(tk, tk.Cwd, name, flags, 0o644, 0)
 		if f != nil {
@@ -248,6 +248,50 @@ func TestErrnos(t *testing.T) {
 
 func errOf(_ string, err Errno) Errno { return err }
 
+// testCred is a caller's credentials: fsuid, fsgid, groups and a
+// capability set.
+type testCred struct {
+	uid, gid int
+	groups   []int
+	caps     uint64
+}
+
+func (c testCred) FSIDs() (int, int)    { return c.uid, c.gid }
+func (c testCred) Capable(cap int) bool { return c.caps&(1<<cap) != 0 }
+func (c testCred) InGroup(gid int) bool {
+	if gid == c.gid {
+		return true
+	}
+	for _, g := range c.groups {
+		if g == gid {
+			return true
+		}
+	}
+	return false
+}
+
+// On a directory CAP_DAC_READ_SEARCH lists and searches but does not
+// create; CAP_DAC_OVERRIDE does everything.
+func TestCapabilitiesOverrideDirectoryBits(t *testing.T) {
+	dir := &Inode{Mode: S_IFDIR | 0o700, UID: 0, GID: 0}
+	rs := testCred{uid: 5, gid: 5, caps: 1 << abi.CAP_DAC_READ_SEARCH}
+	ov := testCred{uid: 5, gid: 5, caps: 1 << abi.CAP_DAC_OVERRIDE}
+	for _, c := range []struct {
+		c    Cred
+		mask int
+		want Errno
+	}{
+		{testCred{uid: 5, gid: 5}, MAY_EXEC, abi.EACCES},
+		{rs, MAY_READ | MAY_EXEC, 0},
+		{rs, MAY_WRITE | MAY_EXEC, abi.EACCES},
+		{ov, MAY_WRITE | MAY_EXEC, 0},
+	} {
+		if got := Permission(c.c, dir, c.mask); got != c.want {
+			t.Errorf("%+v mask %d: %v, want %v", c.c, c.mask, got, c.want)
+		}
+	}
+}
+
 func TestPermissionMatchesGenericPermission(t *testing.T) {
 	in := &Inode{Mode: S_IFREG | 0o640, UID: 100, GID: 200}
 	cases := []struct {
@@ -255,14 +299,20 @@ func TestPermissionMatchesGenericPermission(t *testing.T) {
 		mask int
 		want Errno
 	}{
-		{Cred{FSUID: 100, FSGID: 1}, MAY_READ | MAY_WRITE, 0},
-		{Cred{FSUID: 100, FSGID: 200}, MAY_EXEC, abi.EACCES}, // owner bits win, even if the group's allow
-		{Cred{FSUID: 5, FSGID: 200}, MAY_READ, 0},
-		{Cred{FSUID: 5, FSGID: 200}, MAY_WRITE, abi.EACCES},
-		{Cred{FSUID: 5, FSGID: 1, Groups: []int{200}}, MAY_READ, 0},
-		{Cred{FSUID: 5, FSGID: 1}, MAY_READ, abi.EACCES},
+		{testCred{uid: 100, gid: 1}, MAY_READ | MAY_WRITE, 0},
+		{testCred{uid: 100, gid: 200}, MAY_EXEC, abi.EACCES}, // owner bits win, even if the group's allow
+		{testCred{uid: 5, gid: 200}, MAY_READ, 0},
+		{testCred{uid: 5, gid: 200}, MAY_WRITE, abi.EACCES},
+		{testCred{uid: 5, gid: 1, groups: []int{200}}, MAY_READ, 0},
+		{testCred{uid: 5, gid: 1}, MAY_READ, abi.EACCES},
 		{Root, MAY_READ | MAY_WRITE, 0},
 		{Root, MAY_EXEC, abi.EACCES}, // no x bit at all: even root may not execute
+		// CAP_DAC_READ_SEARCH reads but does not write; CAP_DAC_OVERRIDE
+		// does both.
+		{testCred{uid: 5, gid: 1, caps: 1 << abi.CAP_DAC_READ_SEARCH}, MAY_READ, 0},
+		{testCred{uid: 5, gid: 1, caps: 1 << abi.CAP_DAC_READ_SEARCH}, MAY_WRITE, abi.EACCES},
+		{testCred{uid: 5, gid: 1, caps: 1 << abi.CAP_DAC_OVERRIDE}, MAY_READ | MAY_WRITE, 0},
+		{testCred{uid: 5, gid: 1, caps: 1 << abi.CAP_FOWNER}, MAY_READ, abi.EACCES},
 	}
 	for i, c := range cases {
 		if got := Permission(c.c, in, c.mask); got != c.want {
