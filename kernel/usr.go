@@ -148,18 +148,23 @@ func echo(u *User, argv []string) int {
 }
 
 // yes prints its argument, or y, for ever (until a signal such as
-// SIGPIPE ends it).
+// SIGPIPE ends it). As coreutils' yes does, it writes a buffer of as many
+// whole lines as fit in BUFSIZ (8 KiB), one line if it is longer.
 func yes(u *User, argv []string) int {
-	line := "y"
+	line := "y\n"
 	if len(argv) > 1 {
-		line = strings.Join(argv[1:], " ")
+		line = strings.Join(argv[1:], " ") + "\n"
 	}
+	buf := strings.Repeat(line, max(1, yesBufsiz/len(line)))
 	for {
-		if u.Write(1, line+"\n") < 0 {
+		if u.Write(1, buf) < 0 {
 			return 1
 		}
 	}
 }
+
+// yesBufsiz is glibc's BUFSIZ, the size of yes's buffer.
+const yesBufsiz = 8192
 
 // sleepProg sleeps for its argument in seconds (decimals allowed).
 func sleepProg(u *User, argv []string) int {
