@@ -168,7 +168,8 @@ func (k *Kernel) execCreds(t *Task, img image) *Cred {
 // loadImage reads an executable's first line (search_binary_handler):
 // ENOEXEC when it is none of kplay's formats.
 func (k *Kernel) loadImage(in *vfs.Inode, argv []string) (image, abi.Errno) {
-	data := string(in.Data[:in.Size])
+	buf := make([]byte, in.Size)
+	data := string(buf[:in.ReadAt(buf, 0)])
 	if rest, ok := strings.CutPrefix(data, execMagicBuiltin); ok {
 		name, _, _ := strings.Cut(rest, "\n")
 		fn := builtins[strings.TrimSpace(name)]

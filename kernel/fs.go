@@ -143,7 +143,11 @@ func (k *Kernel) vfsInit() {
 		Alloc: func(cache string) uint64 {
 			return k.kmemCacheAlloc(cache, mm.GFPKernel)
 		},
-		Free: func(cache string, obj uint64) { k.kmemCacheFree(cache, obj) },
+		Free:          func(cache string, obj uint64) { k.kmemCacheFree(cache, obj) },
+		AllocPage:     k.allocFilePage,
+		FreePage:      func(pfn int, _ bool) { k.pm.FreePages(pfn, 0) },
+		Page:          k.pm.Frame,
+		TotalramPages: func() int64 { return int64(k.totalramPages()) },
 	})
 	// Registration order is /proc/filesystems' order, Linux's boot order:
 	// tmpfs (shmem_init, from mnt_init), proc (proc_root_init), devtmpfs
@@ -166,6 +170,37 @@ func (k *Kernel) vfsInit() {
 	k.vfs.RegisterChrdev(ttyAuxMajor, minorConsole, 1, "/dev/console", k.consoleFops())
 	k.random = newPRNG(0x6b706c6179) // "kplay": the same bytes on every boot
 }
+
+// allocFilePage takes a page for the page cache of a ramfs or tmpfs file
+// (filemap_alloc_folio, shmem_alloc_folio), with the mapping's gfp:
+// GFP_HIGHUSER for ramfs, GFP_HIGHUSER_MOVABLE for shmem. As in Linux,
+// an allocation that finds no page invokes the OOM killer and tries
+// again: the pages of ramfs and tmpfs are not reclaimable (there is no
+// swap), so the killer frees the memory of processes, and with none left
+// to kill the machine panics ("System is deadlocked on memory"). When the
+// writer itself is the victim, or was dying already, the write stops
+// with ENOMEM. tmpfs's size limit (half of RAM by default) makes ENOSPC
+// come first on /tmp; ramfs, like rootfs, has none.
+func (k *Kernel) allocFilePage(shmem bool) (int, abi.Errno) {
+	gfp, gfpName := mm.GFPHighUser, "0x140cc2(GFP_HIGHUSER|__GFP_COMP)"
+	if shmem {
+		gfp, gfpName = mm.GFPHighUser|mm.GFPMovable, "0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)"
+	}
+	for {
+		pfn, err := k.pm.AllocPages(gfp, 0)
+		if err == nil {
+			return pfn, 0
+		}
+		cur := k.current
+		if cur == nil || k.fatalSignalPending(cur) || !k.outOfMemory(cur, gfpName) || k.fatalSignalPending(cur) {
+			return 0, abi.ENOMEM
+		}
+	}
+}
+
+// totalramPages is totalram_pages(): the pages the buddy allocator
+// manages.
+func (k *Kernel) totalramPages() int { return k.zoneSum(func(z *mm.Zone) int { return z.Managed }) }
 
 // populateRootfs makes the directories and files of a fresh root (what
 // the initramfs holds) and mounts procfs, devtmpfs and a tmpfs, as init

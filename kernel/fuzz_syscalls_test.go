@@ -154,6 +154,12 @@ func runFuzzCalls(t *testing.T, k *Kernel, out interface{ String() string }, dat
 		limit := k.initTsk.rlim[rlimitNofile].cur
 		rec, _, err := k.SyscallAs(1, nr, args[:]...)
 		call := fmt.Sprintf("%s(%#x, %#x, %#x, %#x, %#x, %#x)", name, args[0], args[1], args[2], args[3], args[4], args[5])
+		// init filling ramfs (rootfs) until no page is left panics the
+		// machine, as in Linux: the OOM killer cannot free page cache
+		// without swap, and init is not its to kill. A legitimate end.
+		if halted, why := k.Halted(); halted && strings.Contains(why, "System is deadlocked on memory") {
+			return
+		}
 		if err != nil || rec == nil {
 			t.Fatalf("%s did not complete: %v", call, err)
 		}

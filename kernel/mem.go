@@ -109,8 +109,10 @@ const threadSizeKB = 16
 // Meminfo returns /proc/meminfo's lines (fs/proc/meminfo.c,
 // meminfo_proc_show, Linux 6.6), for a kernel built with CONFIG_HIGHMEM
 // (the course's three zones) and without swap, zswap, THP, CMA or
-// hugetlb. There is no page cache until the VFS, and kplay keeps no page
-// tables of its own to count.
+// hugetlb. The page cache is ramfs's and tmpfs's: Cached counts both
+// (NR_FILE_PAGES), Shmem tmpfs's; shmem pages are swap-backed, so they sit
+// on the anon LRU (new pages inactive), and ramfs marks its mappings
+// unevictable. kplay keeps no page tables of its own to count.
 func (k *Kernel) Meminfo() []MeminfoLine {
 	kb := func(pages int) uint64 { return uint64(pages) * (mm.PageSize >> 10) }
 	var total, free, highTotal, highFree int
@@ -126,8 +128,9 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 	}
 	reserve := k.totalreservePages()
 	slab, reclaimable := k.slabPages()
-	// si_mem_available with no page cache: free less the reserve, plus
-	// the reclaimable slab less min(half of it, the low watermarks).
+	// si_mem_available: free less the reserve, plus the reclaimable slab
+	// less min(half of it, the low watermarks); the file LRU, whose
+	// pages would count too, is empty: ramfs's and tmpfs's are not on it.
 	wmarkLow := 0
 	for _, z := range k.pm.Zones {
 		if z != nil {
@@ -145,17 +148,18 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 		}
 	}
 	stacks := uint64(k.nrThreads()) * threadSizeKB
+	inactiveAnon, unevictable := k.lruPages()
 	return []MeminfoLine{
 		{"MemTotal", kb(total)}, {"MemFree", kb(free)}, {"MemAvailable", kb(avail)},
-		{"Buffers", 0}, {"Cached", 0}, {"SwapCached", 0},
-		// New anonymous pages go on the inactive list (there is no
-		// reclaim to age them further).
-		{"Active", 0}, {"Inactive", kb(k.pm.AnonPages)}, {"Active(anon)", 0}, {"Inactive(anon)", kb(k.pm.AnonPages)},
-		{"Active(file)", 0}, {"Inactive(file)", 0}, {"Unevictable", 0}, {"Mlocked", 0},
+		{"Buffers", 0}, {"Cached", kb(k.vfs.NrFilePages)}, {"SwapCached", 0},
+		// New anonymous and shmem pages go on the inactive list (there
+		// is no reclaim to age them further).
+		{"Active", 0}, {"Inactive", kb(inactiveAnon)}, {"Active(anon)", 0}, {"Inactive(anon)", kb(inactiveAnon)},
+		{"Active(file)", 0}, {"Inactive(file)", 0}, {"Unevictable", kb(unevictable)}, {"Mlocked", 0},
 		{"HighTotal", kb(highTotal)}, {"HighFree", kb(highFree)},
 		{"LowTotal", kb(total - highTotal)}, {"LowFree", kb(free - highFree)},
 		{"SwapTotal", 0}, {"SwapFree", 0}, {"Dirty", 0}, {"Writeback", 0},
-		{"AnonPages", kb(k.pm.AnonPages)}, {"Mapped", 0}, {"Shmem", 0},
+		{"AnonPages", kb(k.pm.AnonPages)}, {"Mapped", 0}, {"Shmem", kb(k.vfs.NrShmem)},
 		{"KReclaimable", kb(reclaimable)}, {"Slab", kb(slab)},
 		{"SReclaimable", kb(reclaimable)}, {"SUnreclaim", kb(slab - reclaimable)},
 		{"KernelStack", stacks}, {"PageTables", 0}, {"SecPageTables", 0},
@@ -164,6 +168,12 @@ func (k *Kernel) Meminfo() []MeminfoLine {
 		{"VmallocTotal", (VmallocEnd - VmallocStart) >> 10}, {"VmallocUsed", kb(k.vmallocPages())}, {"VmallocChunk", 0}, {"Percpu", 0},
 		{"DirectMap4k", kb(len(k.pm.Pages))}, {"DirectMap2M", 0},
 	}
+}
+
+// lruPages are the pages of the two LRU lists kplay fills: inactive anon
+// (anonymous pages and tmpfs's) and unevictable (ramfs's).
+func (k *Kernel) lruPages() (inactiveAnon, unevictable int) {
+	return k.pm.AnonPages + k.vfs.NrShmem, k.vfs.NrFilePages - k.vfs.NrShmem
 }
 
 // totalreservePages is totalreserve_pages (calculate_totalreserve_pages):

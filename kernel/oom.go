@@ -46,13 +46,14 @@ func (k *Kernel) processes() []*Task {
 	return out
 }
 
-// outOfMemory is out_of_memory for a page fault of current that found no
-// page (pagefault_out_of_memory): it prints the report, picks the process
+// outOfMemory is out_of_memory for an allocation of current, with gfp
+// (the mask as the report prints it), that found no page: a user page
+// fault (pagefault_out_of_memory) or a page of the page cache. It prints the report, picks the process
 // with the most resident pages (the later one in the task list on a tie),
 // kills it, and reaps its memory at once as the oom_reaper does. It
 // reports whether it killed anything.
-func (k *Kernel) outOfMemory(cur *Task) bool {
-	k.printk(consoledrv.Warning, "%s invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0", cur.Comm)
+func (k *Kernel) outOfMemory(cur *Task, gfp string) bool {
+	k.printk(consoledrv.Warning, "%s invoked oom-killer: gfp_mask=%s, order=0, oom_score_adj=0", cur.Comm, gfp)
 	var victim *Task
 	best := -1
 	k.printk(consoledrv.Info, "Tasks state (memory values in pages):")
@@ -101,7 +102,7 @@ func (k *Kernel) userTouch(t *Task, addr uint64) bool {
 		case err == nil:
 			return true
 		case errors.Is(err, mm.ErrNoPage):
-			if !k.outOfMemory(t) || k.fatalSignalPending(t) {
+			if !k.outOfMemory(t, "0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO)") || k.fatalSignalPending(t) {
 				return false
 			}
 		default:

@@ -59,6 +59,7 @@ func (k *Kernel) ProcMounts() string {
 				opts += f.name
 			}
 		}
+		opts += m.SB.ShowOptions()
 		b.WriteString(sprintf("%s %s %s %s 0 0\n", m.Source, mangle(k.vfs.MountPathOf(m)), m.SB.Type.Name, opts))
 	}
 	return b.String()

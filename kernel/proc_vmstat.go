@@ -21,10 +21,11 @@ import (
 // zsmalloc, CMA, hugetlbfs, transparent huge pages, ballooning, KSM,
 // zswap, unaccepted memory or the debug counters.
 //
-// Counters kplay keeps are live: free pages, anonymous pages, slab pages,
+// Counters kplay keeps are live: free pages, anonymous pages, the page
+// cache of ramfs and tmpfs (file, shmem and LRU counts), slab pages,
 // kernel stacks, pages allocated and freed per zone, page faults and OOM
-// kills. The rest count things kplay does not do (page cache, writeback,
-// reclaim, swap) and are 0, as on a Linux that never did them either.
+// kills. The rest count things kplay does not do (writeback, reclaim,
+// swap) and are 0, as on a Linux that never did them either.
 
 // vmstatItem is one line: its name and how to compute it, in pages
 // unless the name says otherwise (nr_kernel_stack is in KiB).
@@ -52,15 +53,21 @@ var vmstatText = func() []vmstatItem {
 		}
 	}
 	anon := func(k *Kernel) uint64 { return uint64(k.pm.AnonPages) }
+	inactiveAnon := func(k *Kernel) uint64 { a, _ := k.lruPages(); return uint64(a) }
+	unevictable := func(k *Kernel) uint64 { _, u := k.lruPages(); return uint64(u) }
+	filePages := func(k *Kernel) uint64 { return uint64(k.vfs.NrFilePages) }
+	shmem := func(k *Kernel) uint64 { return uint64(k.vfs.NrShmem) }
 	// enum zone_stat_item
 	add(func(k *Kernel) uint64 { return uint64(k.nrFreePages()) }, "nr_free_pages")
-	add(anon, "nr_zone_inactive_anon")
-	add(zero, "nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file",
-		"nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_free_cma")
-	// enum node_stat_item: new anonymous pages stay on the inactive list,
-	// as meminfo's Inactive(anon) says.
-	add(anon, "nr_inactive_anon")
-	add(zero, "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable")
+	add(inactiveAnon, "nr_zone_inactive_anon")
+	add(zero, "nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file")
+	add(unevictable, "nr_zone_unevictable")
+	add(zero, "nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_free_cma")
+	// enum node_stat_item: new anonymous and shmem pages stay on the
+	// inactive list, ramfs's are unevictable, as meminfo says.
+	add(inactiveAnon, "nr_inactive_anon")
+	add(zero, "nr_active_anon", "nr_inactive_file", "nr_active_file")
+	add(unevictable, "nr_unevictable")
 	add(func(k *Kernel) uint64 { _, r := k.slabPages(); return uint64(r) }, "nr_slab_reclaimable")
 	add(func(k *Kernel) uint64 { s, r := k.slabPages(); return uint64(s - r) }, "nr_slab_unreclaimable")
 	add(zero, "nr_isolated_anon", "nr_isolated_file",
@@ -68,8 +75,11 @@ var vmstatText = func() []vmstatItem {
 		"workingset_activate_anon", "workingset_activate_file",
 		"workingset_restore_anon", "workingset_restore_file", "workingset_nodereclaim")
 	add(anon, "nr_anon_pages")
-	add(zero, "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback", "nr_writeback_temp",
-		"nr_shmem", "nr_shmem_hugepages", "nr_shmem_pmdmapped", "nr_file_hugepages",
+	add(zero, "nr_mapped")
+	add(filePages, "nr_file_pages")
+	add(zero, "nr_dirty", "nr_writeback", "nr_writeback_temp")
+	add(shmem, "nr_shmem")
+	add(zero, "nr_shmem_hugepages", "nr_shmem_pmdmapped", "nr_file_hugepages",
 		"nr_file_pmdmapped", "nr_anon_transparent_hugepages", "nr_vmscan_write",
 		"nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written", "nr_throttled_written",
 		"nr_kernel_misc_reclaimable", "nr_foll_pin_acquired", "nr_foll_pin_released")
@@ -131,11 +141,14 @@ var vmstatText = func() []vmstatItem {
 }()
 
 // nrFreePages is NR_FREE_PAGES summed over the zones.
-func (k *Kernel) nrFreePages() int {
+func (k *Kernel) nrFreePages() int { return k.zoneSum(func(z *mm.Zone) int { return z.Free }) }
+
+// zoneSum adds f over the populated zones.
+func (k *Kernel) zoneSum(f func(z *mm.Zone) int) int {
 	n := 0
 	for _, z := range k.pm.Zones {
 		if z != nil {
-			n += z.Free
+			n += f(z)
 		}
 	}
 	return n

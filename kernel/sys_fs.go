@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"kplay/kernel/abi"
@@ -1132,11 +1133,33 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if err != 0 {
 		return errno(err)
 	}
+	data := ""
+	if a[4] != 0 {
+		// copy_mount_options: up to a page, as much as is readable
+		// (EFAULT if none), cut at the first NUL or the page's last byte.
+		buf := make([]byte, mm.PageSize)
+		got := 0
+		for got < len(buf) {
+			n, err := k.copyFromUser(t, buf[got:min(len(buf), got+int(mm.PageSize-(a[4]+uint64(got))%mm.PageSize))], a[4]+uint64(got))
+			got += n
+			if err != 0 {
+				break
+			}
+		}
+		if got == 0 {
+			return errno(abi.EFAULT)
+		}
+		buf = buf[:min(got, len(buf)-1)]
+		if i := bytes.IndexByte(buf, 0); i >= 0 {
+			buf = buf[:i]
+		}
+		data = string(buf)
+	}
 	vt, p, err := k.lookupAt(t, atFdcwd, a[1], true)
 	if err != 0 {
 		return errno(err)
 	}
-	return errno(k.vfs.DoMount(vt.Cred, source, p, fstype, int(a[3]), ""))
+	return errno(k.vfs.DoMount(vt.Cred, source, p, fstype, int(a[3]), data))
 }
 
 // sysUmount2 implements Linux syscall umount2(2): EINVAL for unknown

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"kplay/kernel/abi"
+	"kplay/mm"
 	"kplay/timers"
 )
 
@@ -270,10 +271,11 @@ func sysSysinfo(k *Kernel, t *Task, a *[6]uint64) int64 {
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], uint64(secs))
 	// loads[3] stay 0 until the load average exists.
-	le.PutUint64(b[32:], uint64(k.cfg.MemBytes)) // totalram
-	le.PutUint64(b[40:], uint64(k.cfg.MemBytes)) // freeram: no allocator yet
-	le.PutUint16(b[80:], uint16(len(k.tasks)))   // procs (threads)
-	le.PutUint32(b[104:], 1)                     // mem_unit
+	le.PutUint64(b[32:], uint64(k.totalramPages())*mm.PageSize) // totalram
+	le.PutUint64(b[40:], uint64(k.nrFreePages())*mm.PageSize)   // freeram
+	le.PutUint64(b[48:], uint64(k.vfs.NrShmem)*mm.PageSize)     // sharedram
+	le.PutUint16(b[80:], uint16(len(k.tasks)))                  // procs (threads)
+	le.PutUint32(b[104:], 1)                                    // mem_unit
 	if err := k.copyToUser(t, a[0], b[:]); err != 0 {
 		return -int64(err)
 	}

@@ -153,19 +153,14 @@ func echo(u *User, argv []string) int {
 }
 
 // yes prints its argument, or y, for ever (until a signal such as
-// SIGPIPE ends it).
+// SIGPIPE ends it). As coreutils' yes does, it writes a buffer of as many
+// whole lines as fit in BUFSIZ (8 KiB), one line if it is longer.
 func yes(u *User, argv []string) int {
-	line := "y"
+	line := "y\n"
 	if len(argv) > 1 {
-		line = strings.Join(argv[1:], " ")
+		line = strings.Join(argv[1:], " ") + "\n"
 	}
-	// As GNU yes: as many copies of the line as fill BUFSIZ (8192), one
-	// write(2) for them all, so a pipe takes 8 KiB a call, not 2 bytes.
-	one := line + "\n"
-	buf := one
-	if len(one) <= bufsiz/2 {
-		buf = strings.Repeat(one, bufsiz/len(one))
-	}
+	buf := strings.Repeat(line, max(1, bufsiz/len(line)))
 	for {
 		if u.Write(1, buf) < 0 {
 			return 1
@@ -173,7 +168,8 @@ func yes(u *User, argv []string) int {
 	}
 }
 
-// bufsiz is the C library's BUFSIZ.
+// bufsiz is the C library's BUFSIZ: yes's buffer, and the most User.Write
+// hands write(2) at once.
 const bufsiz = 8192
 
 // sleepProg sleeps for its argument in seconds (decimals allowed).

@@ -142,13 +142,14 @@ func (f *File) Put() {
 	if f.Op != nil && f.Op.Release != nil {
 		f.Op.Release(f.Inode, f)
 	}
-	if f.Path.Mnt != nil {
-		f.Path.Mnt.openFiles--
-	}
 	v := f.vfs
 	if in := f.Inode; in != nil {
 		in.openCount--
 		v.maybeFreeInode(in)
+	}
+	if m := f.Path.Mnt; m != nil {
+		m.openFiles--
+		v.mntput(m)
 	}
 	if f.obj != 0 {
 		v.cfg.Free("filp", f.obj)
@@ -376,14 +377,15 @@ type Stat struct {
 }
 
 // Getattr is vfs_getattr: the inode's metadata, with st_blocks in 512-byte
-// units of the pages a ramfs file holds.
+// units of the pages a tmpfs file holds (shmem_recalc_inode); ramfs never
+// counts its pages in i_blocks, so its files show none.
 func (v *VFS) Getattr(p Path) Stat {
 	in := p.Inode()
 	st := Stat{Dev: in.SB.Dev.Encode(), Ino: in.Ino, Mode: in.Mode, Nlink: uint64(in.Nlink),
 		UID: in.UID, GID: in.GID, Rdev: in.Rdev.Encode(), Size: in.Size, Blksize: 4096,
 		Atime: in.Atime, Mtime: in.Mtime, Ctime: in.Ctime}
-	if in.IsReg() {
-		st.Blocks = (in.Size + 4095) / 4096 * 8
+	if r := ramfsInfo(in.SB); r != nil && r.shmem {
+		st.Blocks = int64(in.nrPages) * (PageSize / 512)
 	}
 	return st
 }

@@ -6,14 +6,27 @@ import (
 
 // Ramfs is fs/ramfs: files whose pages live only in the page cache, a
 // directory tree that is the dentry cache itself. kplay registers it as
-// "ramfs", and again as "tmpfs" and "devtmpfs", which behave alike here
-// (tmpfs's size limits and swap are not modelled).
+// "ramfs" (and as rootfs), and again as "tmpfs" and "devtmpfs", which
+// behave alike here but for the page cache (see filemap.go): tmpfs's
+// pages are shmem pages, counted against a size limit (size=, by default
+// half of RAM), and swap is not modelled.
 func Ramfs(name string) *FileSystemType {
 	return &FileSystemType{Name: name, NoDev: true, Mount: func(v *VFS, sb *SuperBlock, data string) Errno {
 		mode := uint32(0o755)
+		r := &ramfsSB{}
+		if name == "tmpfs" || name == "devtmpfs" {
+			// shmem_fill_super: the default limit is
+			// shmem_default_max_blocks, half of totalram_pages.
+			r.shmem = true
+			r.maxBlocks = v.cfg.TotalramPages() / 2
+			if err := parseShmemOptions(data, v.cfg.TotalramPages(), r); err != 0 {
+				return err
+			}
+		}
 		if name == "tmpfs" {
 			mode = 0o1777 // shmem's default root: world-writable and sticky
 		}
+		sb.Private = r
 		if err := v.MakeRoot(sb, mode); err != 0 {
 			return err
 		}
@@ -147,49 +160,49 @@ func ramfsMknod(dir *Inode, d *Dentry, mode uint32, dev Dev, c Cred) Errno {
 }
 
 func ramfsRead(f *File, p []byte, pos *int64) (int, Errno) {
-	in := f.Inode
-	if *pos >= in.Size {
-		return 0, 0
-	}
-	n := copy(p, in.Data[*pos:in.Size])
+	n := f.Inode.ReadAt(p, *pos)
 	*pos += int64(n)
 	return n, 0
 }
 
+// ramfsWrite is generic_perform_write: page by page, each found or
+// allocated in the page cache, then filled, the size moving with it. A
+// page that cannot be had ends the write: what was written so far is
+// its result, or the errno if nothing was (ENOSPC past a tmpfs's size,
+// ENOMEM with no memory left).
 func ramfsWrite(f *File, p []byte, pos *int64) (int, Errno) {
 	in := f.Inode
-	end := *pos + int64(len(p))
 	if *pos >= MaxFileSize {
 		return 0, abi.EFBIG
 	}
-	if end > MaxFileSize {
+	if *pos+int64(len(p)) > MaxFileSize {
 		p = p[:MaxFileSize-*pos]
-		end = MaxFileSize
 	}
-	if end > in.Size {
-		if err := ramfsSetsize(in, end); err != 0 {
-			return 0, err
+	n := 0
+	for n < len(p) {
+		off := *pos + int64(n)
+		page, err := in.getPage(off / PageSize)
+		if err != 0 {
+			if n == 0 {
+				return 0, err
+			}
+			break
 		}
+		n += copy(page[off%PageSize:], p[n:])
+		in.Size = max(in.Size, *pos+int64(n))
 	}
-	copy(in.Data[*pos:], p)
-	*pos = end
-	return len(p), 0
+	*pos += int64(n)
+	return n, 0
 }
 
+// ramfsSetsize is simple_setattr's size change: growing leaves a hole,
+// shrinking frees the pages past the new end.
 func ramfsSetsize(in *Inode, size int64) Errno {
 	if size > MaxFileSize {
 		return abi.EFBIG
 	}
-	if size > int64(cap(in.Data)) {
-		nd := make([]byte, size, max(size, 2*int64(cap(in.Data))))
-		copy(nd, in.Data)
-		in.Data = nd
-	} else {
-		old := int64(len(in.Data))
-		in.Data = in.Data[:size]
-		if size > old {
-			clear(in.Data[old:size])
-		}
+	if size < in.Size {
+		in.truncatePages(size)
 	}
 	in.Size = size
 	return 0

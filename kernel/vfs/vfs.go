@@ -109,8 +109,7 @@ type Inode struct {
 	SB                  *SuperBlock
 	Op                  *InodeOperations
 	FOp                 *FileOperations
-	// Data is a ramfs file's contents; Target a symlink's.
-	Data   []byte
+	// Target is a symlink's contents (a ramfs file's are its pages).
 	Target string
 	// Private belongs to the filesystem (procfs keeps its generator).
 	Private any
@@ -119,6 +118,10 @@ type Inode struct {
 	// openCount counts open files on the inode: an unlinked file lives
 	// until the last is closed.
 	openCount int
+	// pages is a ramfs file's page cache (i_pages): by page index, the
+	// frame plus one, 0 for a hole; nrPages counts the frames.
+	pages   []int32
+	nrPages int
 }
 
 // IsDir and the others test the file type.
@@ -197,6 +200,9 @@ type Mount struct {
 	// openFiles counts files open on this mount: umount refuses with
 	// EBUSY while any is.
 	openFiles int
+	// detached is a mount umount took out of the tree while files were
+	// still open on it (MNT_DETACH): its superblock dies with the last.
+	detached bool
 }
 
 // Path is a location in the tree (struct path): a dentry in a mount.
@@ -217,6 +223,16 @@ type Config struct {
 	// memory.
 	Alloc func(cache string) uint64
 	Free  func(cache string, obj uint64)
+	// AllocPage takes a page frame for the page cache of a ramfs or
+	// (shmem true) tmpfs file, and returns its number or the errno of
+	// the failure (ENOMEM); FreePage gives one back; Page is a frame's
+	// memory. Left nil, the VFS keeps file pages in host memory.
+	AllocPage func(shmem bool) (int, Errno)
+	FreePage  func(pfn int, shmem bool)
+	Page      func(pfn int) []byte
+	// TotalramPages is totalram_pages(), the managed pages of the
+	// machine: tmpfs's default size is half of it.
+	TotalramPages func() int64
 }
 
 // VFS is the state of the virtual filesystem switch of one kernel: the
@@ -234,6 +250,9 @@ type VFS struct {
 	dseq      uint64
 	// NrDentry and NrInodes count live objects (dentry-state, inode-nr).
 	NrDentry, NrInodes int
+	// NrFilePages counts the page cache's pages (NR_FILE_PAGES), NrShmem
+	// those of them that are tmpfs's (NR_SHMEM).
+	NrFilePages, NrShmem int
 }
 
 // New makes an empty VFS. Mount a root with MountRoot before any lookup.
@@ -246,6 +265,13 @@ func New(cfg Config) *VFS {
 	}
 	if cfg.Free == nil {
 		cfg.Free = func(string, uint64) {}
+	}
+	if cfg.AllocPage == nil {
+		h := &heapPages{}
+		cfg.AllocPage, cfg.FreePage, cfg.Page = h.alloc, h.freePage, h.page
+	}
+	if cfg.TotalramPages == nil {
+		cfg.TotalramPages = func() int64 { return 16384 } // 64 MiB
 	}
 	v := &VFS{cfg: cfg, nextMntID: 1}
 	return v
@@ -296,8 +322,10 @@ func (v *VFS) NewInode(sb *SuperBlock, mode uint32, cred Cred) *Inode {
 	return in
 }
 
-// putInode frees an inode nothing links or holds open any more (iput).
+// putInode frees an inode nothing links or holds open any more (iput),
+// and its pages (evict: truncate_inode_pages_final).
 func (v *VFS) putInode(in *Inode) {
+	in.truncatePages(0)
 	if in.obj != 0 {
 		v.cfg.Free("inode_cache", in.obj)
 		in.obj = 0
@@ -511,7 +539,42 @@ func (v *VFS) DoUmount(cred Cred, target Path, flags int) Errno {
 		}
 	}
 	m.Mountpoint.mounted--
+	m.detached = true
+	v.mntput(m)
 	return 0
+}
+
+// mntput is what happens when the last file open on a detached mount
+// closes, or when one with none open is unmounted: its superblock dies
+// (deactivate_super; each kplay mount has its own superblock).
+func (v *VFS) mntput(m *Mount) {
+	if m.detached && m.openFiles == 0 {
+		v.killLitterSuper(m.SB)
+	}
+}
+
+// killLitterSuper is kill_litter_super for ramfs and tmpfs: every dentry
+// of the tree is dropped and every inode loses its links, so those no
+// file holds open are freed with their pages now, the rest at their last
+// close. Other filesystems keep their tree (kplay's procfs holds none
+// worth freeing).
+func (v *VFS) killLitterSuper(sb *SuperBlock) {
+	if ramfsInfo(sb) == nil {
+		return
+	}
+	var kill func(d *Dentry)
+	kill = func(d *Dentry) {
+		for _, c := range d.Children() {
+			kill(c)
+			v.removeChild(c)
+		}
+		v.freeDentry(d)
+		if in := d.Inode; in != nil {
+			in.Nlink = 0
+			v.maybeFreeInode(in)
+		}
+	}
+	kill(sb.Root)
 }
 
 // MountPathOf returns where m is mounted, as a path string.
