@@ -61,12 +61,8 @@ func init() {
 // is replaced, close-on-exec descriptors are closed, comm becomes the
 // file's name, and the call "returns" into the new program.
 func sysExecve(k *Kernel, t *Task, a *[6]uint64) int64 {
-	// Only a process running a program can replace it. Kernel threads
-	// (ksyscalld on the application path) have no image; init is the
-	// front end's shell, and a shell that exec'd would take the console
-	// with it, so kplay's init refuses as a process being traced can.
-	if t.Kthread() || t.MM == nil || t.Files == nil || t == k.initTsk {
-		return errno(abi.EPERM)
+	if t.MM == nil || t.Files == nil {
+		return errno(abi.EFAULT) // no user memory to read the arguments from
 	}
 	name, err := k.getname(t, a[0])
 	if err != 0 {
@@ -82,6 +78,14 @@ func sysExecve(k *Kernel, t *Task, a *[6]uint64) int64 {
 	img, err := k.openExec(t, name, argv)
 	if err != 0 {
 		return errno(err)
+	}
+	// Only a process running a program can replace it. Kernel threads
+	// (ksyscalld on the application path) have no image; init is the
+	// front end's shell, and a shell that exec'd would take the console
+	// with it, so kplay's init refuses, as a process being traced can,
+	// once the file has passed every check a real exec makes first.
+	if t.Kthread() || t == k.initTsk {
+		return errno(abi.EPERM)
 	}
 	cred := k.execCreds(t, img)
 	if cred == nil {

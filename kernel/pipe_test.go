@@ -170,6 +170,12 @@ wait`, c.child, c.signo), SpawnOptions{})
 		if want := fmt.Sprintf("wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == %s}], 0, NULL) = 7", c.sig); l[len(l)-2] != want {
 			t.Fatalf("%s: got %q, want %q", c.child, l[len(l)-2], want)
 		}
+		// The cut call returns ERESTARTSYS, which only strace sees: the
+		// task dies on its way back to user mode.
+		cl := syscallLines(k, parent+1)
+		if last := cl[len(cl)-1]; !strings.HasSuffix(last, "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)") {
+			t.Errorf("%s: the cut call is %q", c.child, last)
+		}
 	}
 }
 

@@ -96,14 +96,16 @@ func (wq *waitQueue) info(k *Kernel) LockInfo {
 
 // waitEvent sleeps in state on wq until cond holds (wait_event, or
 // wait_event_interruptible with TASK_INTERRUPTIBLE, which also returns
-// -ERESTARTSYS, here EINTR, when a fatal signal is pending).
+// ERESTARTSYS when a fatal signal is pending: strace shows "= ?
+// ERESTARTSYS", and the task dies on its way out, so user space never
+// sees it).
 //
 // Preconditions: process context.
 func (k *Kernel) waitEvent(wq *waitQueue, state TaskState, why string, cond func() bool) abi.Errno {
 	t := k.current
 	for !cond() {
 		if state == TaskInterruptible && k.interruptedSleep(t) {
-			return abi.EINTR
+			return errRestartsys
 		}
 		k.sleepOnQueue(wq, state, why)
 	}
@@ -187,7 +189,7 @@ func (k *Kernel) downState(s *semaphore, state TaskState) abi.Errno {
 		t := k.current
 		defer t.leave(t.enter("__down_common", "schedule_timeout"))
 		if err := k.waitEvent(&s.wait, state, "down("+s.name+")", func() bool { return s.count > 0 }); err != 0 {
-			return err
+			return abi.EINTR // __down_common's -EINTR, not -ERESTARTSYS
 		}
 	}
 	s.count--

@@ -576,6 +576,34 @@ var fsGroups2 = []struct {
 		{"umount2", []any{"/", 0}, `umount2("/", 0) = EBUSY`},
 		{"umount2", []any{"/mnt", 0}, `umount2("/mnt", 0) = 0`},
 		{"umount2", []any{"/mnt", 0}, `umount2("/mnt", 0) = EINVAL`},
+		// init, the REPL's shell, cannot replace itself, but the file's
+		// checks come first.
 		{"execve", []any{"/bin/true", 0, 0}, `execve("/bin/true", NULL, NULL) = EPERM`},
+		{"execve", []any{"/bin/nope", 0, 0}, `execve("/bin/nope", NULL, NULL) = ENOENT`},
+		{"execve", []any{"/etc/motd", 0, 0}, `execve("/etc/motd", NULL, NULL) = EACCES`},
+		{"execve", []any{0, 0, 0}, `execve(NULL, NULL, NULL) = EFAULT`},
 	}},
+}
+
+func TestNothingIsMadeInARemovedDirectory(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	for _, c := range []struct {
+		name string
+		args []any
+		want string
+	}{
+		{"mkdir", []any{"/tmp/d", 0o755}, `mkdir("/tmp/d", 0755) = 0`},
+		{"chdir", []any{"/tmp/d"}, `chdir("/tmp/d") = 0`},
+		{"rmdir", []any{"/tmp/d"}, `rmdir("/tmp/d") = 0`},
+		// may_create's IS_DEADDIR, and lookups in it (__lookup_slow).
+		{"mkdir", []any{"sub", 0o755}, `mkdir("sub", 0755) = ENOENT`},
+		{"open", []any{"f", 0o101, 0o644}, `open("f", O_WRONLY|O_CREAT, 0644) = ENOENT`},
+		{"symlink", []any{"x", "l"}, `symlink("x", "l") = ENOENT`},
+		{"access", []any{"anything", 0}, `access("anything", F_OK) = ENOENT`},
+		{"chdir", []any{"."}, `chdir(".") = 0`},
+	} {
+		if _, got, _ := fsCall(t, k, c.name, c.args...); got != straceLine(c.want) {
+			t.Errorf("got  %s\nwant %s", got, straceLine(c.want))
+		}
+	}
 }

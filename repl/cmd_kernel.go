@@ -49,7 +49,9 @@ but kplay does not implement return ENOSYS. exit and exit_group never
 return (= ?); exiting init panics the kernel, as in Linux. syscall fork
 makes init fork: the child has no program and exits at once, and stays a
 zombie until you reap it with syscall wait4 -1 @4 0 0 (processes started
-with spawn are reaped by init as they exit).`,
+with spawn are reaped by init as they exit). execve as init checks the
+file as Linux does (ENOENT, EACCES, ENOEXEC) and then fails with EPERM:
+the REPL's shell cannot replace itself; spawn /bin/NAME runs a program.`,
 	SeeAlso: []string{"step syscall", "events", "ps"},
 	MinArgs: 1, MaxArgs: 7,
 	FlagsFirst: true,

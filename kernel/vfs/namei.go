@@ -142,6 +142,9 @@ func (v *VFS) followMounts(p Path) Path {
 // and go), and the stale cached entry is dropped.
 func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, Errno) {
 	in := d.Inode
+	if in.Dead {
+		return nil, abi.ENOENT // __lookup_slow's IS_DEADDIR
+	}
 	if in.Op == nil || in.Op.Lookup == nil {
 		return d.children[name], 0
 	}

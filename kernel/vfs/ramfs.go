@@ -86,7 +86,7 @@ func init() {
 			in := d.Inode
 			v.removeChild(d)
 			v.freeDentry(d)
-			in.Nlink = 0
+			in.Nlink, in.Dead = 0, true
 			dir.Nlink--
 			dir.Mtime = v.cfg.Now()
 			dir.Ctime = dir.Mtime

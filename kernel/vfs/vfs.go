@@ -103,6 +103,9 @@ type Inode struct {
 	GID   int
 	Nlink int
 	Size  int64
+	// Dead marks a removed directory (S_DEAD): nothing can be looked up
+	// or made in it, though a task may still have it as its cwd.
+	Dead bool
 	// Rdev is the device of a character or block special file.
 	Rdev                Dev
 	Atime, Mtime, Ctime int64 // ns since the epoch
