@@ -60,8 +60,12 @@ func (k *Kernel) initOpen(op, path string, flags int, mode uint32) (int64, error
 	return fd, err
 }
 
+// MaxReadFile is the most ReadFile returns: /dev/zero has no end.
+const MaxReadFile = 1 << 20
+
 // ReadFile reads a whole file as init (open, read until end of file,
-// close).
+// close), at most MaxReadFile bytes: past that it returns them with an
+// error.
 func (k *Kernel) ReadFile(path string) ([]byte, error) {
 	fd, err := k.initOpen("cat", path, vfs.O_RDONLY, 0)
 	if err != nil {
@@ -81,6 +85,9 @@ func (k *Kernel) ReadFile(path string) ([]byte, error) {
 			return out, nil
 		}
 		out = append(out, b...)
+		if len(out) >= MaxReadFile {
+			return out[:MaxReadFile], errInvalid("cat: %s: stopped after %d bytes (a file without an end, such as /dev/zero?)", path, MaxReadFile)
+		}
 	}
 }
 

@@ -117,6 +117,9 @@ func (k *Kernel) ReadProc(path string) (string, error) {
 	}
 	if rest, ok := strings.CutPrefix(path, "/proc/"); ok {
 		if pid, file, ok := strings.Cut(rest, "/"); ok {
+			if pid == "self" || pid == "thread-self" {
+				pid = "1" // the front end reads as init, the REPL's shell
+			}
 			gen, known := pidFiles[file]
 			n, err := strconv.Atoi(pid)
 			t := k.tasks[n]
@@ -125,15 +128,7 @@ func (k *Kernel) ReadProc(path string) (string, error) {
 			}
 		}
 	}
-	var names []string
-	for n := range procFiles {
-		names = append(names, n)
-	}
-	for n := range pidFiles {
-		names = append(names, "/proc/<pid>/"+n)
-	}
-	sort.Strings(names)
-	return "", errInvalid("%s: No such file or directory (kplay generates %s)", path, strings.Join(names, ", "))
+	return "", errInvalid("%s: No such file or directory (not a generated /proc file; ls /proc lists them)", path)
 }
 
 // ProcStat renders /proc/stat (fs/proc/stat.c, show_stat): the CPU time

@@ -97,6 +97,9 @@ func (k *Kernel) spawn(src string, o SpawnOptions, cred *Cred) (int, error) {
 	} else {
 		var err error
 		if p, err = prog.Parse(src); err != nil {
+			if first, _, _ := strings.Cut(strings.TrimSpace(src), " "); builtins[first] != nil {
+				return 0, errInvalid("program %v (to run /bin/%s, give its path: spawn /bin/%s ...)", err, first, first)
+			}
 			return 0, errInvalid("program %v", err)
 		}
 	}

@@ -251,19 +251,15 @@ func ls(u *User, argv []string) int {
 		paths = []string{"."}
 	}
 	status := 0
-	for i, p := range paths {
-		if len(paths) > 1 {
-			if i > 0 {
-				u.Write(1, "\n")
-			}
-			u.Write(1, p+":\n")
-		}
+	listed := 0
+	for _, p := range paths {
 		ents, err := u.readDir(p)
 		if long && u.isSymlink(p) {
 			err = -int64(abi.ENOTDIR) // ls -l shows a symlink operand itself
 		}
 		if err == -int64(abi.ENOTDIR) {
-			u.Write(1, u.lsLine(p, p, long))
+			u.Write(1, u.lsLine(p, p, long)) // a file operand: no heading
+			listed++
 			continue
 		}
 		if err < 0 {
@@ -271,6 +267,13 @@ func ls(u *User, argv []string) int {
 			status = 2
 			continue
 		}
+		if len(paths) > 1 { // a heading for each directory that exists
+			if listed > 0 {
+				u.Write(1, "\n")
+			}
+			u.Write(1, p+":\n")
+		}
+		listed++
 		sort.Slice(ents, func(i, j int) bool { return ents[i].name < ents[j].name })
 		var out strings.Builder
 		for _, e := range ents {

@@ -35,26 +35,74 @@ func sh(u *User, argv []string) int {
 	}
 	status := 0
 	for lineNo, line := range strings.Split(src, "\n") {
-		for _, cmd := range splitUnquoted(line, ';') {
+		// dash reads a whole line before running any of it: a syntax
+		// error anywhere runs nothing.
+		cmds := splitUnquoted(line, ';')
+		for i, cmd := range cmds {
 			words, err := shWords(cmd, status)
+			var segs []shSegment
+			if err == "" {
+				segs, err = shSegments(words)
+			}
+			for _, seg := range segs {
+				if err == "" {
+					_, err = parsePipeline(seg.words)
+				}
+			}
+			if err == "newline unexpected" && i < len(cmds)-1 {
+				err = `";" unexpected` // the word the redirection met
+			}
 			if err != "" {
 				u.Errorf("sh: %d: Syntax error: %s", lineNo+1, err)
 				return 2
 			}
-			if len(words) == 0 {
-				continue
-			}
-			if words[0] == "exit" {
-				if len(words) > 1 {
-					n, _ := strconv.Atoi(words[1])
+		}
+		for _, cmd := range splitUnquoted(line, ';') {
+			words, _ := shWords(cmd, status)
+			segs, _ := shSegments(words)
+			for _, seg := range segs {
+				if w := seg.words; w[0] == "exit" {
+					if len(w) == 1 {
+						return status
+					}
+					n, err := strconv.Atoi(w[1])
+					if err != nil || n < 0 {
+						u.Errorf("sh: %d: exit: Illegal number: %s", lineNo+1, w[1])
+						return 2
+					}
 					return n & 0xff
 				}
-				return status
+				status = u.pipeline(lineNo+1, seg.words, seg.background)
 			}
-			status = u.pipeline(lineNo+1, words)
 		}
 	}
 	return status
+}
+
+// shSegment is a pipeline's words, and whether & ended it.
+type shSegment struct {
+	words      []string
+	background bool
+}
+
+// shSegments splits a command at its & operators, or returns dash's
+// syntax error for an & with nothing before it.
+func shSegments(words []string) ([]shSegment, string) {
+	var out []shSegment
+	start := 0
+	for i, w := range words {
+		if w == shOp+"&" {
+			if i == start {
+				return nil, `"&" unexpected`
+			}
+			out = append(out, shSegment{words[start:i], true})
+			start = i + 1
+		}
+	}
+	if start < len(words) {
+		out = append(out, shSegment{words[start:], false})
+	}
+	return out, ""
 }
 
 // dash's actions for errmsg: what the shell was doing when a call failed.
@@ -123,7 +171,12 @@ func splitUnquoted(s string, sep byte) []string {
 	return append(out, s[start:])
 }
 
-// shWords splits a command into words and operators (|, <, >, >>, 2>),
+// shOp marks an operator among shWords' words, so that a quoted "|" stays
+// a word.
+const shOp = "\x00"
+
+// shWords splits a command into words and operators (|, &, <, >, >>, 2>,
+// >&, 2>&; each prefixed with shOp),
 // removing quotes and expanding $? (the last status) outside single
 // quotes; it returns an error text for an unterminated quote.
 func shWords(s string, status int) ([]string, string) {
@@ -168,9 +221,9 @@ func shWords(s string, status int) ([]string, string) {
 				return nil, "Unterminated quoted string"
 			}
 			inWord = true
-		case c == '|' || c == '<':
+		case c == '|' || c == '<' || c == '&':
 			flush()
-			words = append(words, string(c))
+			words = append(words, shOp+string(c))
 		case c == '>':
 			op := ">"
 			if inWord && cur.String() == "2" {
@@ -178,11 +231,11 @@ func shWords(s string, status int) ([]string, string) {
 				inWord, op = false, "2>"
 			}
 			flush()
-			if i+1 < len(s) && s[i+1] == '>' {
-				op += ">"
+			if i+1 < len(s) && (s[i+1] == '>' || s[i+1] == '&') {
+				op += s[i+1 : i+2] // >> appends, >& duplicates a descriptor
 				i++
 			}
-			words = append(words, op)
+			words = append(words, shOp+op)
 		case strings.HasPrefix(s[i:], "$?"):
 			cur.WriteString(strconv.Itoa(status))
 			inWord, i = true, i+1
@@ -205,51 +258,73 @@ type shRedir struct {
 	fd    int
 	path  string
 	flags int
+	dup   int // N of >&N: fd becomes a copy of N (no file is opened)
 }
 
-// pipeline runs commands joined by '|' and returns the last one's status.
-func (u *User) pipeline(line int, words []string) int {
+// parsePipeline reads commands joined by '|' with their redirections,
+// or returns dash's syntax error text.
+func parsePipeline(words []string) ([]shCmd, string) {
 	var cmds []shCmd
 	cur := shCmd{}
 	for i := 0; i < len(words); i++ {
-		w := words[i]
-		switch w {
-		case "|":
+		w, isOp := strings.CutPrefix(words[i], shOp)
+		if !isOp {
+			cur.argv = append(cur.argv, w)
+			continue
+		}
+		if w == "|" {
 			if len(cur.argv) == 0 {
-				u.Errorf("sh: %d: Syntax error: \"|\" unexpected", line)
-				return 2
+				return nil, `"|" unexpected`
 			}
 			cmds, cur = append(cmds, cur), shCmd{}
-		case "<", ">", ">>", "2>", "2>>":
-			if i+1 >= len(words) || strings.ContainsAny(words[i+1], "|<>") && len(words[i+1]) <= 2 {
-				u.Errorf("sh: %d: Syntax error: newline unexpected", line)
-				return 2
-			}
-			r := shRedir{fd: 1, path: words[i+1], flags: vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC}
-			switch w {
-			case "<":
-				r.fd, r.flags = 0, vfs.O_RDONLY
-			case ">>":
-				r.flags = vfs.O_WRONLY | vfs.O_CREAT | vfs.O_APPEND
-			case "2>":
-				r.fd = 2
-			case "2>>":
-				r.fd, r.flags = 2, vfs.O_WRONLY|vfs.O_CREAT|vfs.O_APPEND
-			}
-			cur.redirs = append(cur.redirs, r)
-			i++
-		default:
-			cur.argv = append(cur.argv, w)
+			continue
 		}
+		if i+1 >= len(words) || strings.HasPrefix(words[i+1], shOp) {
+			return nil, "newline unexpected"
+		}
+		i++
+		r := shRedir{fd: 1, path: words[i], dup: -1, flags: vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC}
+		switch w {
+		case "<":
+			r.fd, r.flags = 0, vfs.O_RDONLY
+		case ">>":
+			r.flags = vfs.O_WRONLY | vfs.O_CREAT | vfs.O_APPEND
+		case "2>":
+			r.fd = 2
+		case "2>>":
+			r.fd, r.flags = 2, vfs.O_WRONLY|vfs.O_CREAT|vfs.O_APPEND
+		case ">&", "2>&":
+			if w == "2>&" {
+				r.fd = 2
+			}
+			n, err := strconv.Atoi(r.path)
+			if err != nil || n < 0 || n > 9 {
+				return nil, "Bad fd number"
+			}
+			r.dup = n
+		}
+		cur.redirs = append(cur.redirs, r)
 	}
 	if len(cur.argv) == 0 {
 		if len(cmds) > 0 {
-			u.Errorf("sh: %d: Syntax error: end of file unexpected", line)
-			return 2
+			return nil, "end of file unexpected"
 		}
+		return nil, ""
+	}
+	return append(cmds, cur), ""
+}
+
+// pipeline runs commands joined by '|' and returns the last one's status;
+// in the background (&) it does not wait for them.
+func (u *User) pipeline(line int, words []string, background bool) int {
+	cmds, serr := parsePipeline(words)
+	if serr != "" {
+		u.Errorf("sh: %d: Syntax error: %s", line, serr)
+		return 2
+	}
+	if len(cmds) == 0 {
 		return 0
 	}
-	cmds = append(cmds, cur)
 	if len(cmds) == 1 && cmds[0].argv[0] == "cd" {
 		dir := "/"
 		if len(cmds[0].argv) > 1 {
@@ -289,6 +364,9 @@ func (u *User) pipeline(line int, words []string) int {
 		}
 		prevRead = pr
 	}
+	if background {
+		return 0 // init reaps them once this shell is gone
+	}
 	status := 0
 	for _, pid := range pids {
 		buf := u.Buf(4)
@@ -316,6 +394,13 @@ func (u *User) runCommand(line int, c shCmd, in, pr, pw int64) int {
 		u.Syscall("close", uint64(pr))
 	}
 	for _, r := range c.redirs {
+		if r.dup >= 0 {
+			if e := u.Syscall("dup2", uint64(r.dup), uint64(r.fd)); e < 0 {
+				u.Errorf("sh: %d: %d: %s", line, r.dup, strerror(e))
+				return 2
+			}
+			continue
+		}
 		fd := u.Syscall("openat", atFdcwdReg, u.Str(r.path), uint64(r.flags), 0o666)
 		if fd < 0 {
 			what, action := "create", shCreate

@@ -147,7 +147,8 @@ var echoCmd = &Command{
 Without a redirection, prints the words separated by spaces. With > PATH
 init opens PATH with O_WRONLY|O_CREAT|O_TRUNC (mode 0666 less its umask),
 writes the words and a newline, and closes it; >> appends instead
-(O_APPEND). Quote text that holds > or spaces you want kept.`,
+(O_APPEND); the > may touch the words (echo hi>/tmp/x). Quote text that
+holds > or spaces you want kept.`,
 	SeeAlso:  []string{"cat", "ls", "syscall"},
 	MaxArgs:  -1,
 	PathArgs: true,
@@ -156,14 +157,28 @@ writes the words and a newline, and closes it; >> appends instead
 		target, appendTo := "", false
 		for i := 0; i < len(inv.Args); i++ {
 			a := inv.Args[i]
-			if !a.Quoted && (a.Text == ">" || a.Text == ">>") {
-				if i != len(inv.Args)-2 {
-					return usagef("echo: %s takes one PATH, at the end of the line", a.Text)
-				}
-				target, appendTo = inv.Args[i+1].Text, a.Text == ">>"
-				break
+			j := strings.IndexByte(a.Text, '>')
+			if a.Quoted || j < 0 {
+				words = append(words, a.Text)
+				continue
 			}
-			words = append(words, a.Text)
+			// A redirection, spaced or not: > PATH, >PATH, hi>PATH, >> PATH.
+			if j > 0 {
+				words = append(words, a.Text[:j])
+			}
+			op, path := ">", a.Text[j+1:]
+			if strings.HasPrefix(path, ">") {
+				op, path = ">>", path[1:]
+			}
+			rest := inv.Args[i+1:]
+			if path == "" && len(rest) > 0 {
+				path, rest = rest[0].Text, rest[1:]
+			}
+			if path == "" || len(rest) > 0 || strings.Contains(path, ">") {
+				return usagef("echo: %s takes one PATH, at the end of the line", op)
+			}
+			target, appendTo = path, op == ">>"
+			break
 		}
 		text := strings.Join(words, " ") + "\n"
 		if target == "" {

@@ -62,9 +62,20 @@ func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
 		"echo x > /tmp/a /tmp/b":  "echo: > takes one PATH, at the end of the line",
 		"echo x >":                "echo: > takes one PATH, at the end of the line",
 		"echo x >> /dev/null now": "echo: >> takes one PATH, at the end of the line",
+		"echo x >/tmp/a>/tmp/b":   "echo: > takes one PATH, at the end of the line",
+		"spawn cat /etc/motd":     `spawn: program 1:1: unknown statement "cat": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit, alloc or exec (to run /bin/cat, give its path: spawn /bin/cat ...)`,
+		"spawn /bin/nope":         "spawn: /bin/nope: No such file or directory",
 	})
-	if err := s.Exec("cat --peek /etc/motd"); err == nil || !strings.HasPrefix(err.Error(), "cat: /etc/motd: No such file or directory (kplay generates /proc/<pid>/cmdline,") {
+	if err := s.Exec("cat --peek /etc/motd"); err == nil || err.Error() != "cat: /etc/motd: No such file or directory (not a generated /proc file; ls /proc lists them)" {
 		t.Errorf("cat --peek of a file outside /proc: %v", err)
+	}
+	if got := run(t, s, out, "cat --peek /proc/self/comm"); got != "init\n" {
+		t.Errorf("cat --peek /proc/self/comm: %q", got)
+	}
+	// The > may touch its neighbours, as in a shell.
+	run(t, s, out, "echo hi>/tmp/y", "echo there >>/tmp/y", "echo more>> /tmp/y")
+	if got := run(t, s, out, "cat /tmp/y"); got != "hi\nthere\nmore\n" {
+		t.Errorf("attached redirections wrote %q", got)
 	}
 	// /dev/null swallows what is written, and a quoted > is text.
 	if got := run(t, s, out, "echo x > /dev/null", `echo ">" x`); got != "> x\n" {
@@ -110,5 +121,16 @@ func TestAPendingCallSaysWhereInitSleepsAndAnotherPathWakesIt(t *testing.T) {
 	run(t, s, out, `syscall --app write 4 "hi" 2`)
 	if got := run(t, s, out, "syscall getpid"); got != "getpid()                                = 1\n" {
 		t.Fatalf("init still busy after the write woke it: %q", got)
+	}
+}
+
+func TestCatOfAnEndlessDeviceStops(t *testing.T) {
+	s, out := newSession(t)
+	err := s.Exec("cat /dev/zero")
+	if err == nil || err.Error() != "cat: /dev/zero: stopped after 1048576 bytes (a file without an end, such as /dev/zero?)" {
+		t.Fatalf("cat /dev/zero: %v", err)
+	}
+	if out.Len() != 1<<20 || strings.Trim(out.String(), "\x00") != "" {
+		t.Fatalf("cat /dev/zero printed %d bytes", out.Len())
 	}
 }

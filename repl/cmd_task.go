@@ -27,9 +27,10 @@ var spawnCmd = &Command{
 	Usage:   "spawn [--name N] [--nice N] [--policy P] [--rtprio P] [--uid U [--gid G] [--groups G,...]] [--] PROGRAM",
 	Summary: "Start a simulated user process running a program.",
 	Help: `
-PROGRAM is a file to execve with its arguments (spawn /bin/sh -c "ls /"),
-a built-in's name, or statements separated by ';' (quote the whole program,
-or write it after --):
+PROGRAM is a file to execve with its arguments (spawn /bin/sh -c "ls /";
+/bin holds cat, echo, ls, sh, ...), the name of one of the language's
+built-in programs below, or statements separated by ';' (quote the whole
+program, or write it after --):
 
   compute DUR           burn CPU time in user mode (ticks and preemption
                         happen in the middle of it)
@@ -45,6 +46,8 @@ or write it after --):
   alloc SIZE            mmap SIZE bytes (64K, 10M) and write every page:
                         each write is a page fault; with no memory left
                         the OOM killer picks the biggest process
+  exec PATH ARG...      execve(PATH, [name, ARG...], NULL): the program
+                        is replaced (exec /bin/ls -l /proc/self/fd)
 
 DUR is a number with a unit: ns, us, ms, s, or t (ticks). Every system call
 costs 100 ns of CPU time and every loop iteration 10 ns, so no loop spins
