@@ -235,15 +235,8 @@ func (k *Kernel) lstatAs(path, name string) (DirEntry, error) {
 		return DirEntry{}, &FileError{"ls", path, abi.Errno(-r)}
 	}
 	b, _ := k.ReadUser(1, buf, statSize)
-	le := binary.LittleEndian
-	mode := le.Uint32(b[24:])
-	e := DirEntry{Name: name, Ino: le.Uint64(b[8:]), Mode: mode, Type: modeString(mode)[:1], Nlink: le.Uint64(b[16:]),
-		UID: int(le.Uint32(b[28:])), GID: int(le.Uint32(b[32:])), Size: int64(le.Uint64(b[48:]))}
-	if t := mode & vfs.S_IFMT; t == vfs.S_IFCHR || t == vfs.S_IFBLK {
-		d := le.Uint64(b[40:])
-		e.Rdev = sprintf("%d:%d", (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00))
-	}
-	if mode&vfs.S_IFMT == vfs.S_IFLNK {
+	e := statEntry(b, name)
+	if e.Type == "l" {
 		tb, err := k.PushUserData(1, make([]byte, vfs.PathMax))
 		if err == nil {
 			if n, err := k.initCall("readlink", p, tb, vfs.PathMax); err == nil && n > 0 {
@@ -253,6 +246,20 @@ func (k *Kernel) lstatAs(path, name string) (DirEntry, error) {
 		}
 	}
 	return e, nil
+}
+
+// statEntry decodes the struct stat (x86-64's layout) lstat filled into
+// the entry of name, less a symlink's target.
+func statEntry(b []byte, name string) DirEntry {
+	le := binary.LittleEndian
+	mode := le.Uint32(b[24:])
+	e := DirEntry{Name: name, Ino: le.Uint64(b[8:]), Mode: mode, Type: modeString(mode)[:1], Nlink: le.Uint64(b[16:]),
+		UID: int(le.Uint32(b[28:])), GID: int(le.Uint32(b[32:])), Size: int64(le.Uint64(b[48:]))}
+	if t := mode & vfs.S_IFMT; t == vfs.S_IFCHR || t == vfs.S_IFBLK {
+		d := le.Uint64(b[40:])
+		e.Rdev = sprintf("%d:%d", (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00))
+	}
+	return e
 }
 
 // ModeString is ls -l's mode column: -rw-r--r--.

@@ -350,3 +350,38 @@ func TestProcStatusShowsTheUmask(t *testing.T) {
 		}
 	}
 }
+
+// A write or a truncate by a user drops S_ISUID, and S_ISGID with group
+// execute (file_remove_privs); S_ISGID without g+x (mandatory locking)
+// stays; root (CAP_FSETID) keeps them all.
+func TestWritingAProgramDropsItsSetIDBits(t *testing.T) {
+	k := permKernel(t)
+	mode := func() uint32 {
+		e, err := k.Lstat("/tmp/p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Mode & 0o7777
+	}
+	asUser(t, k, 1000, 1000, `syscall open "/tmp/p" 0101 0777`)
+	for _, c := range []struct {
+		uid     int
+		chmod   uint32
+		prog    string
+		want    uint32
+		comment string
+	}{
+		{1000, 0o6777, `syscall open "/tmp/p" 1; syscall write 3 "y" 1`, 0o0777, "user's write"},
+		{1000, 0o6767, `syscall open "/tmp/p" 1; syscall write 3 "y" 1`, 0o2767, "user's write, S_ISGID without g+x"},
+		{1000, 0o6777, `syscall truncate "/tmp/p" 0`, 0o0777, "user's truncate"},
+		{1000, 0o6777, `syscall open "/tmp/p" 1; syscall ftruncate 3 1`, 0o0777, "user's ftruncate"},
+		{1000, 0o6777, `syscall open "/tmp/p" 1; syscall write 3 "" 0`, 0o6777, "an empty write"},
+		{0, 0o6777, `syscall open "/tmp/p" 1; syscall write 3 "y" 1`, 0o6777, "root's write"},
+	} {
+		asUser(t, k, 1000, 1000, fmt.Sprintf(`syscall chmod "/tmp/p" %d`, c.chmod))
+		asUser(t, k, c.uid, c.uid, c.prog)
+		if m := mode(); m != c.want {
+			t.Errorf("%s of a %#o file: %#o, want %#o", c.comment, c.chmod, m, c.want)
+		}
+	}
+}

@@ -163,7 +163,10 @@ const (
 // ENOTDIR). An absolute name ignores dirfd.
 func (k *Kernel) startAt(t *Task, dirfd int64, name string) (vfs.Task, vfs.Path, abi.Errno) {
 	vt := k.vfsTask(t)
-	if int32(dirfd) == atFdcwd || (name != "" && name[0] == '/') {
+	if name == "" {
+		return vt, vfs.Path{}, abi.ENOENT // getname's empty name, before the dirfd
+	}
+	if int32(dirfd) == atFdcwd || name[0] == '/' {
 		return vt, vt.Cwd, 0
 	}
 	f := fget(t, int64(int32(dirfd)))
@@ -280,6 +283,9 @@ func (k *Kernel) writeFrom(t *Task, f *vfs.File, buf, count uint64, pos *int64) 
 	count, err := checkRW(buf, count)
 	if err != 0 {
 		return errno(err)
+	}
+	if count > 0 {
+		k.vfs.RemovePrivs(k.vfsTask(t).Cred, f.Inode)
 	}
 	kbuf := make([]byte, min(count, rwBufMax))
 	var done uint64
@@ -1055,7 +1061,11 @@ func sysFtruncate(k *Kernel, t *Task, a *[6]uint64) int64 {
 	if f == nil {
 		return errno(abi.EBADF)
 	}
-	return errno(k.vfs.Ftruncate(f, int64(a[1])))
+	err := k.vfs.Ftruncate(f, int64(a[1]))
+	if err == 0 {
+		k.vfs.RemovePrivs(k.vfsTask(t).Cred, f.Inode)
+	}
+	return errno(err)
 }
 
 // sysChmod implements Linux syscall chmod(2).

@@ -607,3 +607,21 @@ func TestNothingIsMadeInARemovedDirectory(t *testing.T) {
 		}
 	}
 }
+
+func TestAnEmptyPathIsENOENTBeforeItsDirfdIsLookedAt(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	for _, c := range []struct {
+		name string
+		args []any
+		want string
+	}{
+		{"openat", []any{1, "", 0}, `openat(1, "", O_RDONLY) = ENOENT`},
+		{"unlinkat", []any{99, "", 0}, `unlinkat(99, "", 0) = ENOENT`},
+		{"mkdirat", []any{99, "", 0o755}, `mkdirat(99, "", 0755) = ENOENT`},
+		{"openat", []any{99, "x", 0}, `openat(99, "x", O_RDONLY) = EBADF`},
+	} {
+		if _, got, _ := fsCall(t, k, c.name, c.args...); got != straceLine(c.want) {
+			t.Errorf("got  %s\nwant %s", got, straceLine(c.want))
+		}
+	}
+}

@@ -305,15 +305,13 @@ func (u *User) lsLine(path, name string, long bool) string {
 	if r := u.Syscall("lstat", u.Str(path), buf); r < 0 {
 		return fmt.Sprintf("?????????? ? ? ? ? %s\n", name)
 	}
-	b := u.Load(buf, statSize)
-	le := binary.LittleEndian
-	mode := le.Uint32(b[24:])
-	line := fmt.Sprintf("%s %d %d %d %d %s", modeString(mode), le.Uint64(b[16:]), le.Uint32(b[28:]), le.Uint32(b[32:]), int64(le.Uint64(b[48:])), name)
-	if mode&vfs.S_IFMT == vfs.S_IFCHR {
-		d := le.Uint64(b[40:])
-		line = fmt.Sprintf("%s %d %d %d %d, %d %s", modeString(mode), le.Uint64(b[16:]), le.Uint32(b[28:]), le.Uint32(b[32:]), (d&0xfff00)>>8, (d&0xff)|((d>>12)&0xfff00), name)
+	e := statEntry(u.Load(buf, statSize), name)
+	size := fmt.Sprint(e.Size)
+	if e.Rdev != "" {
+		size = strings.Replace(e.Rdev, ":", ", ", 1) // major, minor
 	}
-	if mode&vfs.S_IFMT == vfs.S_IFLNK {
+	line := fmt.Sprintf("%s %d %d %d %s %s", modeString(e.Mode), e.Nlink, e.UID, e.GID, size, name)
+	if e.Type == "l" {
 		tb := u.Buf(vfs.PathMax)
 		if n := u.Syscall("readlink", u.Str(path), tb, vfs.PathMax); n > 0 {
 			line += " -> " + string(u.Load(tb, int(n)))

@@ -540,7 +540,27 @@ func (v *VFS) Truncate(t Task, p Path, size int64) Errno {
 	if size > MaxFileSize {
 		return abi.EFBIG
 	}
+	v.RemovePrivs(t.Cred, in)
 	return v.setsize(in, size)
+}
+
+// RemovePrivs is file_remove_privs (should_remove_suid), for a write or a
+// truncate: a caller without CAP_FSETID clears S_ISUID, and S_ISGID when
+// group execute is set too (without it S_ISGID marks mandatory locking,
+// not a set-group-ID program), so that a modified program runs with no
+// one's privileges.
+func (v *VFS) RemovePrivs(c Cred, in *Inode) {
+	if !in.IsReg() || c.Capable(abi.CAP_FSETID) {
+		return
+	}
+	kill := in.Mode & S_ISUID
+	if in.Mode&(S_ISGID|0o010) == S_ISGID|0o010 {
+		kill |= S_ISGID
+	}
+	if kill != 0 {
+		in.Mode &^= kill
+		in.Ctime = v.cfg.Now()
+	}
 }
 
 // Ftruncate sets an open file's size (do_ftruncate): EINVAL unless it is a
