@@ -189,7 +189,7 @@ func TestTmpfsSizeLimitIsENOSPCAndShowsInProcMounts(t *testing.T) {
 	if r, _ := k.initCall("mount", src, dst, src, 0, data); r != 0 {
 		t.Fatalf("mount = %d", r)
 	}
-	if got := readProc(t, k, "/proc/mounts"); !strings.Contains(got, "tmpfs /tmp tmpfs rw,nosuid,nodev,relatime 0 0\ntmpfs /mnt tmpfs rw,size=12k 0 0\n") {
+	if got := readProc(t, k, "/proc/mounts"); !strings.Contains(got, "tmpfs /tmp tmpfs rw,nosuid,nodev,relatime 0 0\ntmpfs /mnt tmpfs rw,relatime,size=12k 0 0\n") {
 		t.Fatalf("/proc/mounts:\n%s", got)
 	}
 	fd = initOpenT(t, k, "/mnt/f", vfs.O_WRONLY|vfs.O_CREAT)

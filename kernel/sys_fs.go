@@ -106,7 +106,7 @@ func init() {
 			proto: "mode_t umask(mode_t mask);"},
 		"sync": {fn: func(*Kernel, *Task, *[6]uint64) int64 { return 0 }, // ramfs has nothing to write back
 			proto: "void sync(void);"},
-		"mount": {fn: sysMount, args: []argKind{argPath, argPath, argPath, argMountFlags, argPtr},
+		"mount": {fn: sysMount, args: []argKind{argPath, argPath, argPath, argMountFlags, argPath},
 			proto: "int mount(const char *source, const char *target, const char *filesystemtype, unsigned long mountflags, const void *_Nullable data);"},
 		"umount2": {fn: sysUmount2, args: []argKind{argPath, argUmountFlags},
 			proto: "int umount2(const char *target, int flags);"},
@@ -1139,9 +1139,13 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 		}
 		source = s
 	}
-	fstype, err := k.strncpyFromUser(t, a[2], mm.PageSize)
-	if err != 0 {
-		return errno(err)
+	fstype := ""
+	if a[2] != 0 {
+		s, err := k.strncpyFromUser(t, a[2], mm.PageSize)
+		if err != 0 {
+			return errno(err)
+		}
+		fstype = s
 	}
 	data := ""
 	if a[4] != 0 {
@@ -1168,6 +1172,9 @@ func sysMount(k *Kernel, t *Task, a *[6]uint64) int64 {
 	vt, p, err := k.lookupAt(t, atFdcwd, a[1], true)
 	if err != 0 {
 		return errno(err)
+	}
+	if a[2] == 0 {
+		return errno(abi.EINVAL) // do_new_mount: no type
 	}
 	return errno(k.vfs.DoMount(vt.Cred, source, p, fstype, int(a[3]), data))
 }

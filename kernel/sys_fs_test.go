@@ -566,6 +566,7 @@ var fsGroups2 = []struct {
 		{"mount", []any{"none", "/tmp/f", "tmpfs", 0, 0}, `mount("none", "/tmp/f", "tmpfs", 0, NULL) = ENOTDIR`},
 		{"mount", []any{"none", "/tmp/e", "nofs", 0, 0}, `mount("none", "/tmp/e", "nofs", 0, NULL) = ENODEV`},
 		{"mount", []any{"none", "/tmp/e", bad, 0, 0}, `mount("none", "/tmp/e", 0xdead0000, 0, NULL) = EFAULT`},
+		{"mount", []any{"none", "/tmp/e", 0, 0, 0}, `mount("none", "/tmp/e", NULL, 0, NULL) = EINVAL`},
 		{"chdir", []any{"/mnt"}, `chdir("/mnt") = 0`},
 		{"umount2", []any{"/mnt", 0}, `umount2("/mnt", 0) = EBUSY`},
 		{"chdir", []any{"/"}, `chdir("/") = 0`},
@@ -576,6 +577,7 @@ var fsGroups2 = []struct {
 		{"umount2", []any{"/", 0}, `umount2("/", 0) = EBUSY`},
 		{"umount2", []any{"/mnt", 0}, `umount2("/mnt", 0) = 0`},
 		{"umount2", []any{"/mnt", 0}, `umount2("/mnt", 0) = EINVAL`},
+		{"mount", []any{"none", "/mnt", "tmpfs", 0, "size=8k"}, `mount("none", "/mnt", "tmpfs", 0, "size=8k") = 0`},
 		// init, the REPL's shell, cannot replace itself, but the file's
 		// checks come first.
 		{"execve", []any{"/bin/true", 0, 0}, `execve("/bin/true", NULL, NULL) = EPERM`},

@@ -476,7 +476,9 @@ const (
 	MS_MOVE        = 8192
 	MS_REC         = 16384
 	MS_SILENT      = 32768
+	MS_NOATIME     = 1024
 	MS_RELATIME    = 1 << 21
+	MS_STRICTATIME = 1 << 24
 	MS_MGC_VAL     = 0xC0ED0000
 	MS_MGC_MSK     = 0xffff0000
 	MNT_FORCE      = 1
@@ -501,7 +503,11 @@ func (v *VFS) DoMount(cred Cred, source string, target Path, fstype string, flag
 	if !target.Inode().IsDir() {
 		return abi.ENOTDIR
 	}
-	m, err := v.mountFS(fstype, source, data, flags&(MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RELATIME))
+	mflags := flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)
+	if flags&(MS_NOATIME|MS_STRICTATIME) == 0 {
+		mflags |= MS_RELATIME // path_mount: "Default to relatime unless overriden"
+	}
+	m, err := v.mountFS(fstype, source, data, mflags)
 	if err != 0 {
 		return err
 	}
