@@ -188,3 +188,30 @@ func TestShellRunsAnExecutableWithNoFormatAsAScript(t *testing.T) {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}
 }
+
+// /proc/PID/fd/N, cwd and root are magic links: following one reaches the
+// open file itself (proc_fd_link), so an unlinked file can still be read,
+// and the link's mode says how the file is open.
+func TestProcFdLinksReachTheOpenFileItself(t *testing.T) {
+	k, out := boot(t, Config{Quiet: true})
+	if err := k.WriteFile("/tmp/s", []byte("secret\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	fsCall(t, k, "open", "/tmp/s", 0)
+	fsCall(t, k, "unlink", "/tmp/s")
+	if got, err := k.ReadFile("/proc/1/fd/3"); err != nil || string(got) != "secret\n" {
+		t.Fatalf("cat /proc/1/fd/3 of an unlinked file: %q %v", got, err)
+	}
+	e, err := k.Lstat("/proc/1/fd/3")
+	if err != nil || modeString(e.Mode) != "lr-x------" || e.Size != 64 || e.Target != "/tmp/s (deleted)" {
+		t.Fatalf("lstat /proc/1/fd/3: %+v %v", e, err)
+	}
+	out.Reset()
+	spawn(t, k, "", SpawnOptions{Argv: []string{"/bin/sh", "-c", "cd /etc; echo hi > /proc/self/fd/2; cat /proc/self/cwd/hostname; ls -l /proc/self/fd/"}})
+	k.Run(Stop{For: 100e6})
+	want := "hi\nkplay\nlrwx------ 1 0 0 64 0 -> /dev/console\nlrwx------ 1 0 0 64 1 -> /dev/console\nlrwx------ 1 0 0 64 2 -> /dev/console\n" +
+		"lr-x------ 1 0 0 64 3 -> /tmp/s (deleted)\nlr-x------ 1 0 0 64 4 -> /proc/9/fd\n"
+	if out.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -177,6 +177,12 @@ func (k *Kernel) procInode(sb *vfs.SuperBlock, p string) *vfs.Inode {
 	switch {
 	case in.IsLnk():
 		in.Target = target
+		if jump := k.procJump(p); jump != nil {
+			in.Op = &vfs.InodeOperations{JumpLink: func(*vfs.Dentry) (vfs.Path, bool) { return jump() }}
+			if i := strings.LastIndex(p, "/fd/"); i >= 0 {
+				in.Mode, in.Size = vfs.S_IFLNK|k.procFdMode(p), 64
+			}
+		}
 	case in.IsDir():
 		in.Op, in.FOp = k.procDirIops(), k.procDirFops()
 		in.Nlink = 2
@@ -323,6 +329,58 @@ func (k *Kernel) procLinks() map[string]string {
 		}
 	}
 	return links
+}
+
+// procJump is the object a magic link of /proc/<pid> reaches, looked up
+// when it is followed (proc_fd_link, proc_cwd_link, proc_root_link), or
+// nil for a link that is only text (self).
+func (k *Kernel) procJump(p string) func() (vfs.Path, bool) {
+	pid, ok := procPid(p)
+	if !ok {
+		return nil
+	}
+	_, rest, _ := strings.Cut(strings.TrimPrefix(p, "/proc/"), "/")
+	return func() (vfs.Path, bool) {
+		t := k.tasks[pid]
+		if t == nil || t.State == ExitDead {
+			return vfs.Path{}, false
+		}
+		switch {
+		case rest == "cwd" && t.FS != nil:
+			return t.FS.Pwd, true
+		case rest == "root" && t.FS != nil:
+			return t.FS.Root, true
+		case strings.HasPrefix(rest, "fd/") && t.Files != nil:
+			fd, err := strconv.Atoi(rest[3:])
+			if err != nil || fd < 0 || fd >= len(t.Files.fds) || t.Files.fds[fd] == nil {
+				return vfs.Path{}, false
+			}
+			if f := t.Files.fds[fd]; f.Path.Mnt != nil {
+				return f.Path, true
+			}
+		}
+		return vfs.Path{}, false
+	}
+}
+
+// procFdMode is an fd link's permission bits: r-x for a file open for
+// reading, -wx for writing, as proc_fd_instantiate sets them.
+func (k *Kernel) procFdMode(p string) uint32 {
+	pid, _ := procPid(p)
+	fd, err := strconv.Atoi(p[strings.LastIndex(p, "/")+1:])
+	t := k.tasks[pid]
+	if err != nil || t == nil || t.Files == nil || fd < 0 || fd >= len(t.Files.fds) || t.Files.fds[fd] == nil {
+		return 0o700
+	}
+	f := t.Files.fds[fd]
+	var m uint32
+	if f.Readable() {
+		m |= 0o500
+	}
+	if f.Writable() {
+		m |= 0o300
+	}
+	return m
 }
 
 // fileName is what /proc/<pid>/fd/N points to: the file's path, or

@@ -198,23 +198,25 @@ type dirent struct {
 }
 
 // readDir lists a directory through open and getdents64.
-func (u *User) readDir(path string) ([]dirent, int64) {
+// The directory stays open until the caller calls done (after its lstat
+// calls, as GNU ls's fts keeps it: ls -l /proc/self/fd shows it).
+func (u *User) readDir(path string) (ents []dirent, done func(), err int64) {
 	fd := u.Syscall("openat", atFdcwdReg, u.Str(path), vfs.O_RDONLY|vfs.O_DIRECTORY|vfs.O_CLOEXEC)
 	if fd < 0 {
-		return nil, fd
+		return nil, func() {}, fd
 	}
-	defer u.Syscall("close", uint64(fd))
-	var out []dirent
+	done = func() { u.Syscall("close", uint64(fd)) }
 	for {
 		buf := u.Buf(4096)
 		n := u.Syscall("getdents64", uint64(fd), buf, 4096)
 		if n < 0 {
-			return nil, n
+			done()
+			return nil, func() {}, n
 		}
 		if n == 0 {
-			return out, 0
+			return ents, done, 0
 		}
-		out = append(out, parseDirents(u.Load(buf, int(n)))...)
+		ents = append(ents, parseDirents(u.Load(buf, int(n)))...)
 	}
 }
 
@@ -253,8 +255,9 @@ func ls(u *User, argv []string) int {
 	status := 0
 	listed := 0
 	for _, p := range paths {
-		ents, err := u.readDir(p)
+		ents, done, err := u.readDir(p)
 		if long && u.isSymlink(p) {
+			done()
 			err = -int64(abi.ENOTDIR) // ls -l shows a symlink operand itself
 		}
 		if err == -int64(abi.ENOTDIR) {
@@ -282,6 +285,7 @@ func ls(u *User, argv []string) int {
 			}
 			out.WriteString(u.lsLine(strings.TrimSuffix(p, "/")+"/"+e.name, e.name, long))
 		}
+		done()
 		u.Write(1, out.String())
 	}
 	return status

@@ -24,6 +24,10 @@ type InodeOperations struct {
 	// GetLink is a symlink's target (get_link); p is where the link is,
 	// for links that depend on who reads them (/proc/self).
 	GetLink func(d *Dentry) (string, Errno)
+	// JumpLink, for a "magic" link (procfs's fd/N, cwd, root), is the
+	// object itself (nd_jump_link): the walk goes there without reading a
+	// target, so an unlinked file or a pipe's peer stays reachable.
+	JumpLink func(d *Dentry) (Path, bool)
 	// Revalidate, on a directory with Lookup, says whether a cached child
 	// is still good (d_revalidate); without it every lookup asks again.
 	Revalidate func(d *Dentry) bool

@@ -186,6 +186,11 @@ func (w *walker) follow(dir, p Path) (Path, Errno) {
 		return Path{}, abi.ELOOP
 	}
 	in := p.Inode()
+	if in.Op != nil && in.Op.JumpLink != nil {
+		if to, ok := in.Op.JumpLink(p.Dentry); ok {
+			return to, 0
+		}
+	}
 	target := in.Target
 	if in.Op != nil && in.Op.GetLink != nil {
 		var err Errno

@@ -174,6 +174,11 @@ func (v *VFS) openCreate(t Task, start Path, name string, flags int, mode, umask
 			return Path{}, false, abi.ELOOP
 		}
 		in := p.Inode()
+		if in.Op != nil && in.Op.JumpLink != nil {
+			if to, ok := in.Op.JumpLink(p.Dentry); ok {
+				return to, false, 0 // an open file's own object: no O_CREAT
+			}
+		}
 		target := in.Target
 		if in.Op != nil && in.Op.GetLink != nil {
 			if target, err = in.Op.GetLink(p.Dentry); err != 0 {
