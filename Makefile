@@ -18,9 +18,19 @@ build:
 	$(GO) build -o kplay .
 
 FUZZTIME ?= 60s
-.PHONY: docs fuzz fuzz-syscalls bench
+.PHONY: docs man fuzz fuzz-syscalls bench
+# docs regenerates everything generated under docs/: the command reference
+# from the command table, the tutorial's transcripts (docs/tutorial.md from
+# docs/tutorial.md.in) and the man pages. make test fails while any of them
+# differs from a regeneration.
 docs:
 	$(GO) test ./repl -run TestCommandsDoc -update
+	$(GO) test ./internal/docgen -run 'TestTutorialDoc|TestManPages' -update
+
+# man regenerates only the man pages (docs/man/*.1), from the cobra
+# command tree, with a fixed date so that they are reproducible.
+man:
+	$(GO) test ./internal/docgen -run TestManPages -update
 
 fuzz:
 	$(GO) test ./repl -run '^$$' -fuzz FuzzExec -fuzztime $(FUZZTIME)

@@ -137,10 +137,27 @@ terminal, it reads stdin as a script.`,
 	pf.BoolVar(&g.quiet, "quiet", false, "boot quiet: console loglevel 4")
 	pf.StringVar(&g.color, "color", "auto", "color output: auto, always or never")
 	pf.BoolVar(&g.panicOnOops, "panic-on-oops", false, "halt the machine on any Oops (oops=panic)")
+	for flag, values := range map[string][]string{
+		"clock": {"virtual", "real"},
+		"color": {"auto", "always", "never"},
+		"sched": {"cfs"},
+	} {
+		root.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
 	root.AddCommand(newRunCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// cobra's completion command (bash, zsh, fish, powershell), made here
+	// rather than at Execute, after SetOut, which its scripts print to. It
+	// runs so that an unknown shell is an error ("unknown command") rather
+	// than cobra's help text and status 0.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
 	return root
 }
 

@@ -1,0 +1,208 @@
+package docgen
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"kplay/commands"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/tutorial.md and docs/man from their sources")
+
+const (
+	tutorialSrc = "docs/tutorial.md.in"
+	tutorialOut = "docs/tutorial.md"
+	manDir      = "docs/man"
+)
+
+func repoPath(p string) string { return filepath.Join("..", "..", filepath.FromSlash(p)) }
+
+// TestTutorialDoc regenerates the tutorial's transcripts and fails when
+// the committed docs/tutorial.md differs: the transcripts are real and
+// current, and the virtual clock makes them the same bytes every run.
+func TestTutorialDoc(t *testing.T) {
+	src, err := os.ReadFile(repoPath(tutorialSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Tutorial(src, tutorialSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Tutorial(src, tutorialSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, again) {
+		t.Fatal("two generations of the tutorial differ: its transcripts are not deterministic")
+	}
+	if *update {
+		if err := os.WriteFile(repoPath(tutorialOut), want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(repoPath(tutorialOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is out of date with %s or with kplay's output; run: make docs\n%s", tutorialOut, tutorialSrc, firstDiff(string(got), string(want)))
+	}
+	if bytes.Contains(want, []byte(fence)) {
+		t.Fatal("a transcript block was left unexpanded")
+	}
+}
+
+// firstDiff shows the first line where got and want part.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var a, b string
+		if i < len(g) {
+			a = g[i]
+		}
+		if i < len(w) {
+			b = w[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\n  committed:   %s\n  regenerated: %s", i+1, a, b)
+		}
+	}
+	return ""
+}
+
+func TestTranscriptShowsPromptCommandAndOutput(t *testing.T) {
+	src := "intro\n```kplay-transcript errors\nsyscall getpid\nexpect = 1$\n\nsyscall nosuch\nexpect-not .\n```\ntext\n```kplay-transcript continue\nsyscall getppid\n```\n"
+	got, err := Tutorial([]byte(src), "t.md.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Generated("t.md.in") + "intro\n```\n" +
+		"kplay> syscall getpid\ngetpid()                                = 1\n" +
+		"kplay> syscall nosuch\nsyscall: \"nosuch\" is neither a Linux system call name nor a number\n" +
+		"```\ntext\n```\n" +
+		"kplay> syscall getppid\ngetppid()                               = 0\n" +
+		"```\n"
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestTranscriptBootShowsTheBootLogWithoutTheToolchainVersion(t *testing.T) {
+	got, err := Tutorial([]byte("```kplay-transcript boot\nversion\n```\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(got)
+	if !strings.Contains(s, "\n[    0.000000] Linux version ") || !strings.Contains(s, "("+GoVersion+")") {
+		t.Fatalf("no boot log with %s in it:\n%s", GoVersion, s)
+	}
+	if strings.Contains(s, "go1.") {
+		t.Fatalf("the toolchain's version leaked:\n%s", s)
+	}
+}
+
+func TestTranscriptErrors(t *testing.T) {
+	cases := map[string]string{
+		"```kplay-transcript\nps\n":                                                  "t:1: ```kplay-transcript block never closed",
+		"```kplay-transcript fresh\nps\n```\n":                                       "t:1: unknown option \"fresh\" (want boot, continue or errors)",
+		"```kplay-transcript\nsyscall nosuch\nps\n```\n":                             "t:2: syscall nosuch: syscall: \"nosuch\" is neither a Linux system call name nor a number (a block whose commands may fail says so: ```kplay-transcript errors)",
+		"```kplay-transcript\nexpect x\n```\n":                                       "t:2: expect before any command",
+		"```kplay-transcript\nsyscall getpid\nexpect-not = 1$\n```\n":                "t:3: expect-not = 1$: matched \"= 1\" in the output of \"syscall getpid\"",
+		"```kplay-transcript\nsyscall getpid\nexpect = 2$\n```\n":                    "t:3: expect = 2$: no match in the output of \"syscall getpid\":\ngetpid()                                = 1\n",
+		"```kplay-transcript\nsyscall getpid\nexpect (\n```\n":                       "t:3: expect: bad regular expression: error parsing regexp: missing closing ): `(?m)(`",
+		"x\n```kplay-transcript continue\nps\n```\n":                                 "t:2: continue with no block before it",
+		"```kplay-transcript\nquit\nps\n```\n":                                       "t:3: a command after quit",
+		"```kplay-transcript\nps\n```\n```kplay-transcript boot continue\nps\n```\n": "t:4: boot and continue exclude each other",
+	}
+	for src, want := range cases {
+		_, err := Tutorial([]byte(src), "t")
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: error %v, want %s", src, err, want)
+		}
+	}
+}
+
+func newRoot() *cobra.Command {
+	return commands.NewRoot(io.NopCloser(strings.NewReader("")), io.Discard, io.Discard)
+}
+
+// TestManPages regenerates the man pages and fails when docs/man differs;
+// each page must have the sections a man page has.
+func TestManPages(t *testing.T) {
+	dir := t.TempDir()
+	if err := ManPages(newRoot(), dir); err != nil {
+		t.Fatal(err)
+	}
+	again := t.TempDir()
+	if err := ManPages(newRoot(), again); err != nil {
+		t.Fatal(err)
+	}
+	gen := readPages(t, dir)
+	if !maps.Equal(gen, readPages(t, again)) {
+		t.Fatal("two generations of the man pages differ")
+	}
+	names := slices.Sorted(maps.Keys(gen))
+	for _, want := range []string{"kplay.1", "kplay-run.1", "kplay-bench.1", "kplay-version.1", "kplay-completion.1", "kplay-completion-bash.1", "kplay-completion-zsh.1", "kplay-completion-fish.1", "kplay-completion-powershell.1"} {
+		if _, ok := gen[want]; !ok {
+			t.Errorf("no man page %s among %v", want, names)
+		}
+	}
+	for name, page := range gen {
+		if !strings.HasPrefix(page, ".nh\n.TH \"KPLAY\" \"1\" \"Nov 2026\" \"kplay ") {
+			t.Errorf("%s: header %q", name, strings.SplitN(page, "\n", 3)[:2])
+		}
+		for _, sec := range []string{".SH NAME\n", ".SH SYNOPSIS\n", ".SH DESCRIPTION\n"} {
+			if !strings.Contains(page, sec) {
+				t.Errorf("%s lacks %s", name, strings.TrimSpace(sec))
+			}
+		}
+		if strings.Contains(page, "Auto generated") {
+			t.Errorf("%s carries cobra's auto-generated tag (and its date)", name)
+		}
+	}
+	if *update {
+		old, _ := filepath.Glob(filepath.Join(repoPath(manDir), "*.1"))
+		for _, p := range old {
+			os.Remove(p)
+		}
+		if err := os.MkdirAll(repoPath(manDir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, page := range gen {
+			if err := os.WriteFile(filepath.Join(repoPath(manDir), name), []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !maps.Equal(readPages(t, repoPath(manDir)), gen) {
+		t.Fatalf("%s is out of date with the command tree; run: make man", manDir)
+	}
+}
+
+func readPages(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages[filepath.Base(p)] = string(b)
+	}
+	return pages
+}
