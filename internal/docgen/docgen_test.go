@@ -206,3 +206,33 @@ func readPages(t *testing.T, dir string) map[string]string {
 	}
 	return pages
 }
+
+// TestTranscriptIsWhatTheCLIPrints: a transcript's outputs, without the
+// prompt lines, are what `kplay --quiet --color never` prints for the same
+// commands read from its standard input.
+func TestTranscriptIsWhatTheCLIPrints(t *testing.T) {
+	cmds := "syscall getpid\nspawn /bin/sh -c \"echo hi | cat\"\nstrace -f sh\nrun 20ms\nps\nbuddyinfo\n"
+	got, err := Tutorial([]byte("```kplay-transcript\n"+cmds+"```\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outputs strings.Builder
+	body := strings.TrimSuffix(strings.SplitN(string(got), "```\n", 2)[1], "```\n")
+	for _, l := range strings.SplitAfter(body, "\n") {
+		if !strings.HasPrefix(l, Prompt) {
+			outputs.WriteString(l)
+		}
+	}
+	var cli, stderr bytes.Buffer
+	root := commands.NewRoot(io.NopCloser(strings.NewReader(cmds)), &cli, &stderr)
+	root.SetArgs([]string{"--quiet", "--color", "never"})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if outputs.String() != cli.String() {
+		t.Fatalf("transcript outputs\n%s\nCLI\n%s", outputs.String(), cli.String())
+	}
+	if !strings.Contains(cli.String(), "[pid     8] write(1, \"hi\\n\", 3)") {
+		t.Fatalf("the pipeline did not run:\n%s", cli.String())
+	}
+}
