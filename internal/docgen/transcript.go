@@ -105,7 +105,8 @@ func Tutorial(src []byte, file string) ([]byte, error) {
 
 // newSession boots a kernel as `kplay --color never` does (the CLI's
 // defaults are kernel.Config's zero values), quiet unless the boot log is
-// wanted. The boot log is printed into out when it is.
+// wanted. The boot log waits in the session's output, a buffer, for
+// transcript to take it.
 func newSession(quiet bool) (*repl.Session, error) {
 	return repl.NewSession(repl.Options{Kernel: kernel.Config{Quiet: quiet}}, &bytes.Buffer{})
 }
