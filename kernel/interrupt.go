@@ -62,12 +62,11 @@ func (k *Kernel) doIRQ(n int) {
 	}
 	k.hardirq-- // irq_exit
 	name := ""
-	for _, d := range k.irqs.Info(true)[n : n+1] {
-		if len(d.Actions) > 0 {
-			name = d.Actions[0]
-		}
+	d := k.irqs.Info(true)[n]
+	if len(d.Actions) > 0 {
+		name = d.Actions[0]
 	}
-	k.emit(Event{Kind: EvIRQ, IRQ: &IRQEvent{IRQ: n, Name: name, Outcome: out.String(), On: k.ref(interrupted)}})
+	k.emit(Event{Kind: EvIRQ, IRQ: &IRQEvent{IRQ: n, Name: name, Actions: d.Actions, Chip: d.Chip, Outcome: out.String(), On: k.ref(interrupted)}})
 	if k.softirqs.Pending() != 0 {
 		k.doSoftirq()
 	}

@@ -39,10 +39,14 @@ type SwitchEvent struct {
 
 // IRQEvent is an interrupt serviced at a delivery point.
 type IRQEvent struct {
-	IRQ     int     `json:"irq"`
-	Name    string  `json:"name"`    // first action's name, "" if none
-	Outcome string  `json:"outcome"` // handled, unhandled, no handler, masked
-	On      TaskRef `json:"on"`      // the task it interrupted
+	IRQ  int    `json:"irq"`
+	Name string `json:"name"` // first action's name, "" if none
+	// Actions is the line's handler chain at the time, in the order
+	// handle_irq_event_percpu calls them (shared handlers each get a turn).
+	Actions []string `json:"actions"`
+	Chip    string   `json:"chip"`
+	Outcome string   `json:"outcome"` // handled, unhandled, no handler, masked
+	On      TaskRef  `json:"on"`      // the task it interrupted
 }
 
 // TickEvent is a timer tick (IRQ 0).
@@ -120,6 +124,10 @@ func (e Event) clone() Event {
 	}
 	return e
 }
+
+// Clone copies an event's payload out of the ring, so that a front end
+// can keep it while the machine runs on.
+func (e Event) Clone() Event { return e.clone() }
 
 // emit records an event and counts it toward the stop condition.
 func (k *Kernel) emit(e Event) {

@@ -11,6 +11,9 @@ type userTimer struct {
 	name   string
 	period uint64 // jiffies; 0 for a one-shot timer
 	timer  timers.TimerList
+	// armed is where internal_add_timer put it at the last AddTimer or
+	// ModTimer, for explain.
+	armed timers.Placement
 }
 
 // userTimerFn is the function name user timers show in the wheel.
@@ -57,6 +60,7 @@ func (k *Kernel) AddTimer(name string, delay uint64, periodic bool) error {
 	}
 	k.userTimers = append(k.userTimers, u)
 	k.timers.Mod(&u.timer, k.jiffies+delay)
+	u.armed = timers.Place(u.timer.Expires, k.timers.TimerJiffies())
 	return nil
 }
 
@@ -67,7 +71,19 @@ func (k *Kernel) ModTimer(name string, delay uint64) (bool, error) {
 	if u == nil {
 		return false, errInvalid("no timer named %q (timer add creates one)", name)
 	}
-	return k.timers.Mod(&u.timer, k.jiffies+delay), nil
+	was := k.timers.Mod(&u.timer, k.jiffies+delay)
+	u.armed = timers.Place(u.timer.Expires, k.timers.TimerJiffies())
+	return was, nil
+}
+
+// TimerArmed returns where internal_add_timer put timer name when AddTimer
+// or ModTimer last armed it: the vector and slot its distance chose.
+func (k *Kernel) TimerArmed(name string) (timers.Placement, bool) {
+	u := k.findUserTimer(name)
+	if u == nil {
+		return timers.Placement{}, false
+	}
+	return u.armed, true
 }
 
 // DelTimer deletes timer name (del_timer_sync) and reports whether it was

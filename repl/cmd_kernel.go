@@ -136,6 +136,7 @@ func runSyscall(s *Session, inv *Invocation) error {
 		fmt.Fprintf(inv.Out, "the call has not completed after %s s of simulated time (%s)%s; it stays pending: run or step to go on\n", secs(res.ElapsedNs), res.Reason, where)
 		return nil
 	}
+	s.remember(kernel.Event{Kind: kernel.EvSyscall, TimeNs: s.K.Status().UptimeNs, Syscall: rec})
 	if inv.wantJSON() {
 		return printJSON(inv.Out, rec)
 	}

@@ -130,6 +130,7 @@ func runTimer(s *Session, inv *Invocation) error {
 		if err := s.K.AddTimer(name, d, periodic); err != nil {
 			return usagef("timer add: %v", err)
 		}
+		s.rememberTimer(name)
 		fmt.Fprintf(inv.Out, "%s expires at jiffies %d (in %d jiffies)\n", name, s.K.Jiffies()+d, d)
 		return nil
 	case "mod":
@@ -144,6 +145,7 @@ func runTimer(s *Session, inv *Invocation) error {
 		if err != nil {
 			return usagef("timer mod: %v", err)
 		}
+		s.rememberTimer(args[0].Text)
 		fmt.Fprintf(inv.Out, "mod_timer(%s) = %d: expires at jiffies %d\n", args[0].Text, boolInt(was), s.K.Jiffies()+d)
 		return nil
 	case "del":
@@ -158,6 +160,13 @@ func runTimer(s *Session, inv *Invocation) error {
 		return nil
 	}
 	return usagef("timer: unknown subcommand %q (want add, mod or del)", sub)
+}
+
+// rememberTimer keeps where the timer just armed went, for explain.
+func (s *Session) rememberTimer(name string) {
+	if p, ok := s.K.TimerArmed(name); ok {
+		s.last = &explainable{timer: &armedTimer{Name: name, Place: p}}
+	}
 }
 
 func (s *Session) timerExists(name string) bool { return s.K.HasTimer(name) }

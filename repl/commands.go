@@ -54,7 +54,7 @@ var table []*Command
 func init() {
 	table = []*Command{
 		syscallCmd, sysentCmd, catCmd, lsCmd, echoCmd, spawnCmd, killCmd, sysctlCmd, reniceCmd, chrtCmd, kmallocCmd, kfreeCmd, kmemCacheCmd, vmallocCmd, vfreeCmd, faultCmd, locktortureCmd, irqCmd, softirqsCmd, stepCmd, runCmd, breakCmd, continueCmd, infoCmd, deleteCmd, jiffiesCmd, timersCmd, timerCmd,
-		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, traceCmd, straceCmd, procCmd, lkdtmCmd,
+		statusCmd, psCmd, taskCmd, pstreeCmd, runqCmd, btCmd, buddyinfoCmd, slabinfoCmd, slabCmd, kmemCmd, meminfoCmd, vmCmd, memCmd, locksCmd, dmesgCmd, eventsCmd, explainCmd, traceCmd, straceCmd, procCmd, lkdtmCmd,
 		helpCmd, rebootCmd, versionCmd, quitCmd,
 	}
 }
@@ -217,18 +217,39 @@ func Markdown() string {
 var helpCmd = &Command{
 	Names:   []string{"help", "?"},
 	Group:   "Session",
-	Usage:   "help [COMMAND]",
-	Summary: "List the commands, or show one command's help.",
+	Usage:   "help [COMMAND|TOPIC]",
+	Summary: "List the commands and concept topics, or show one's help.",
+	Help: `
+help COMMAND shows a command's synopsis, prose and flags. help TOPIC
+explains a concept of the course (help cfs, help timer-wheel, help
+switch_to): what it is, where Linux and kplay keep it, and lines to type
+that show it live.`,
+	SeeAlso: []string{"explain"},
 	MaxArgs: 1,
-	Words:   func(*Session, []string) []string { return names() },
+	Words: func(*Session, []string) []string {
+		out := names()
+		for _, t := range topics {
+			out = append(out, t.Name)
+		}
+		return out
+	},
 	Run: func(s *Session, inv *Invocation) error {
 		if len(inv.Args) == 1 {
-			c := Lookup(inv.Args[0].Text)
-			if c == nil {
-				return usagef("help: no command %q", inv.Args[0].Text)
+			name := inv.Args[0].Text
+			c, t := Lookup(name), LookupTopic(name)
+			if c != nil {
+				fmt.Fprint(inv.Out, c.HelpText())
 			}
-			fmt.Fprint(inv.Out, c.HelpText())
-			return nil
+			if t != nil {
+				if c != nil { // slab: the command, then the concept
+					fmt.Fprintln(inv.Out, "\nThe concept:")
+				}
+				fmt.Fprint(inv.Out, t.HelpText())
+			}
+			if c != nil || t != nil {
+				return nil
+			}
+			return usagef("help: no command or topic %q (help lists them)", name)
 		}
 		for _, g := range groups {
 			fmt.Fprintf(inv.Out, "%s:\n", s.bold.Sprint(g))
@@ -238,7 +259,11 @@ var helpCmd = &Command{
 				}
 			}
 		}
-		fmt.Fprintln(inv.Out, "\nType help COMMAND for more. Tab completes commands and their words.")
+		fmt.Fprintf(inv.Out, "%s:\n", s.bold.Sprint("Topics"))
+		for _, t := range topics {
+			fmt.Fprintf(inv.Out, "  %-13s %s\n", t.Name, t.Summary)
+		}
+		fmt.Fprintln(inv.Out, "\nType help COMMAND or help TOPIC for more. Tab completes commands, topics and words.")
 		return nil
 	},
 }

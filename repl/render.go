@@ -67,6 +67,7 @@ func taskName(comm string, kthread bool) string {
 
 // eventLine renders one kernel event, dmesg-style timestamp first.
 func (s *Session) eventLine(e kernel.Event) string {
+	s.remember(e) // what is printed is what explain explains
 	ts := consoledrv.FormatTime(e.TimeNs)
 	ref := func(r kernel.TaskRef) string { return fmt.Sprintf("%s[%d]", r.Comm, r.PID) }
 	switch e.Kind {

@@ -32,6 +32,8 @@ type Session struct {
 	// procFiles is the /proc listing Tab completion offers under the real
 	// clock, taken while the kernel was parked (snapshotCompletion).
 	procFiles []string
+	// last is what explain explains: the last event printed.
+	last *explainable
 
 	// Shared palette; every color call goes through it so --color=never
 	// needs no check at each use.
@@ -62,6 +64,7 @@ func (s *Session) boot() error {
 	cfg.Console = &s.consoleOut
 	cfg.Strace = &s.consoleOut // strace writes where the console does, as it shares a terminal
 	s.consoleOut.w = s.out
+	s.last = nil
 	k, err := kernel.Boot(cfg)
 	if err != nil && k == nil {
 		return err

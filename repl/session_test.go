@@ -77,7 +77,7 @@ func TestBadInputIsOneLineAndLosesNothing(t *testing.T) {
 		"dmesg -l loud":                      `dmesg -l: unknown level "loud" (want emerg, alert, crit, err, warn, notice, info, debug or 0-7)`,
 		"lkdtm FOO":                          `lkdtm: unknown crash type "FOO" (want BUG, EXCEPTION, PANIC, SLAB_FREE_DOUBLE, WARNING, WRITE_AFTER_FREE)`,
 		"ps --frobnicate":                    "ps: unknown flag: --frobnicate (usage: ps [--json])",
-		"help nope":                          `help: no command "nope"`,
+		"help nope":                          `help: no command or topic "nope" (help lists them)`,
 		"events -3":                          `events: N must be a positive number, not "-3"`,
 		"syscall getpid 1 2 3 4 5 6 7":       "syscall: too many arguments, at most 7 (usage: syscall [--app] [--queue] [--json] NAME|NR [ARG...])",
 		"syscall 99999999999999999999":       "syscall: 99999999999999999999 does not fit in a 64-bit register",
@@ -191,11 +191,13 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite docs/commands.md from the command table")
+var update = flag.Bool("update", false, "rewrite docs/commands.md and docs/topics.md from their tables")
 
-func TestCommandsDoc(t *testing.T) {
-	path := filepath.Join("..", "docs", "commands.md")
-	want := Markdown()
+// checkGenerated fails when docs/name differs from want, the text the
+// table generates; with -update it rewrites the file first.
+func checkGenerated(t *testing.T, name, want, table, test string) {
+	t.Helper()
+	path := filepath.Join("..", "docs", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -206,8 +208,13 @@ func TestCommandsDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Fatal("docs/commands.md is out of date with the command table; run: go test ./repl -run TestCommandsDoc -update")
+		t.Fatalf("docs/%s is out of date with the %s; run: go test ./repl -run %s -update", name, table, test)
 	}
+}
+
+func TestCommandsDoc(t *testing.T) {
+	want := Markdown()
+	checkGenerated(t, "commands.md", want, "command table", "TestCommandsDoc")
 	for _, c := range Commands() {
 		if !strings.Contains(want, "### "+c.Name()+"\n") {
 			t.Errorf("docs lack command %s", c.Name())

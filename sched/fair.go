@@ -260,7 +260,13 @@ func (f *Fair) pickEntity(rq *RunQueue) (*Entity, Pick) {
 		kind = PickLastBuddy
 	}
 	f.clearBuddies(se)
-	return se, Pick{Kind: kind, Vruntime: se.Vruntime, Nr: f.nr}
+	p := Pick{Kind: kind, Vruntime: se.Vruntime, Nr: f.nr}
+	if kind != PickLeftmost {
+		p.Runner, p.HasRunner = left.Vruntime, true
+	} else if second := f.tl.next(left); second != nil {
+		p.Runner, p.HasRunner = second.Vruntime, true
+	}
+	return se, p
 }
 
 // PickNext implements Class (pick_next_task_fair).

@@ -121,6 +121,11 @@ type Pick struct {
 	Nr         int // runnable entities (CFS) or in the priority list (rt)
 	Prio       int
 	RTPriority int
+	// Runner is the vruntime the CFS pick was weighed against, when
+	// HasRunner: for a leftmost pick the next entity in the tree (the
+	// runner-up), for a skip or buddy pick the leftmost it beat.
+	Runner    int64
+	HasRunner bool
 }
 
 // String is the reason in words, as step switch prints it.

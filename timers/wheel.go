@@ -126,28 +126,10 @@ func (w *Wheel) Len() int { return w.pending }
 
 // internalAdd puts t in the slot its distance chooses (internal_add_timer).
 func (w *Wheel) internalAdd(t *TimerList) {
-	expires := t.Expires
-	idx := expires - w.timerJiffies
-	var s *slot
-	switch {
-	case idx < tvrSize:
-		s = &w.tv1[expires&tvrMask]
-	case idx < 1<<(tvrBits+tvnBits):
-		s = &w.tv[0][(expires>>tvrBits)&tvnMask]
-	case idx < 1<<(tvrBits+2*tvnBits):
-		s = &w.tv[1][(expires>>(tvrBits+tvnBits))&tvnMask]
-	case idx < 1<<(tvrBits+3*tvnBits):
-		s = &w.tv[2][(expires>>(tvrBits+2*tvnBits))&tvnMask]
-	case int64(idx) < 0:
-		// Expires now or in the past: the slot processed next.
-		s = &w.tv1[w.timerJiffies&tvrMask]
-	default:
-		// Beyond 2^32-1 jiffies: use the maximum timeout.
-		if idx > 0xffffffff {
-			idx = 0xffffffff
-			expires = idx + w.timerJiffies
-		}
-		s = &w.tv[3][(expires>>(tvrBits+3*tvnBits))&tvnMask]
+	v, i, _ := place(t.Expires, w.timerJiffies)
+	s := &w.tv1[i]
+	if v > 1 {
+		s = &w.tv[v-2][i]
 	}
 	s.pushBack(t)
 }
