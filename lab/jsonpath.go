@@ -158,12 +158,23 @@ func parsePath(p string) ([]seg, bool, error) {
 // first value that starts a line with { or [ (console lines may come
 // first).
 func decodeOutput(out string) (any, error) {
+	// A value must end its line: "[    0.000000] text" is a console
+	// line, not the array [0].
 	try := func(s string) (any, error) {
 		d := json.NewDecoder(strings.NewReader(s))
 		d.UseNumber()
 		var v any
-		err := d.Decode(&v)
-		return v, err
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		rest := s[d.InputOffset():]
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if strings.TrimSpace(rest) != "" {
+			return nil, fmt.Errorf("%q follows the value on its line", strings.TrimSpace(rest))
+		}
+		return v, nil
 	}
 	if v, err := try(out); err == nil {
 		return v, nil
@@ -208,7 +219,10 @@ func (c *jsonCheck) eval(v any) (any, error) {
 				return nil, fmt.Errorf("%s has %d elements: no index %d", where, len(a), s.index)
 			}
 			v = a[i]
-			where = strings.TrimSuffix(where, ".") + "[" + strconv.Itoa(s.index) + "]"
+			if where == "." {
+				where = ""
+			}
+			where = "." + strings.TrimPrefix(where, ".") + "[" + strconv.Itoa(s.index) + "]"
 			continue
 		}
 		m, ok := v.(map[string]any)

@@ -167,11 +167,15 @@ func (p *parser) parse() error {
 			continue
 		}
 		p.docOpen = false
-		word, rest, _ := strings.Cut(trimmed, " ")
+		word, rest, found := strings.Cut(trimmed, " ")
 		if w, r, ok := strings.Cut(trimmed, "\t"); ok && len(w) < len(word) {
-			word, rest = w, r
+			word, rest, found = w, r, true
 		}
-		argCol := indent + len(word) + 1 + (len(rest) - len(strings.TrimLeft(rest, " \t"))) + 1
+		// argCol is where the argument starts, or just after the word.
+		argCol := indent + len(word) + 1
+		if found {
+			argCol += 1 + len(rest) - len(strings.TrimLeft(rest, " \t"))
+		}
 		rest = strings.TrimSpace(rest)
 		var err error
 		switch word {
