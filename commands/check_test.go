@@ -226,7 +226,8 @@ func TestCheckTAP14(t *testing.T) {
 
 func TestCheckJUnitXML(t *testing.T) {
 	p := writeLab(t, "mixed.kp", mixedLab)
-	ok := writeLab(t, "ok.kp", "ps\nexpect init\n")
+	// Control characters are not XML: they must not break the document.
+	ok := writeLab(t, "ok.kp", "syscall write 1 \"\\x1b[1m<&>\\x01\\n\" 8\nps\nexpect init\n")
 	outPath := filepath.Join(t.TempDir(), "junit.xml")
 	if out, _, err := kplay(t, "", "check", "--format", "junit", "--out", outPath, p, ok); err == nil || out != "" {
 		t.Fatalf("want a failure and nothing on stdout with --out: %v %q", err, out)

@@ -163,7 +163,42 @@ type junitSuite struct {
 	File       string          `xml:"file,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  string          `xml:"system-out,omitempty"`
+	SystemOut  *junitText      `xml:"system-out"`
+}
+
+// junitText is text escaped by xmlEscape, so that newlines stay
+// newlines (encoding/xml writes them as &#xA;).
+type junitText struct {
+	Body string `xml:",innerxml"`
+}
+
+func newJUnitText(s string) *junitText {
+	if s == "" {
+		return nil
+	}
+	return &junitText{Body: xmlEscape(s)}
+}
+
+// xmlEscape escapes &, < and >, and replaces what XML 1.0 cannot hold
+// (control characters but tab, newline and carriage return, and invalid
+// UTF-8) with U+FFFD.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != 0xFFFE && r != 0xFFFF && (r < 0xD800 || r > 0xDFFF):
+			b.WriteRune(r)
+		default:
+			b.WriteRune('\uFFFD')
+		}
+	}
+	return b.String()
 }
 
 type junitProperty struct {
@@ -176,13 +211,13 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitMessage `xml:"failure"`
 	Skipped   *junitMessage `xml:"skipped"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	SystemOut *junitText    `xml:"system-out"`
 }
 
 type junitMessage struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Body    string `xml:",chardata"`
+	Body    string `xml:",innerxml"` // escaped by xmlEscape
 }
 
 // WriteJUnit prints JUnit XML: one testsuite per lab with the seed, the
@@ -194,15 +229,15 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 	doc := junitSuites{Name: "kplay check"}
 	for _, r := range results {
 		p, f, k := r.Counts()
-		s := junitSuite{Name: r.Lab, Tests: p + f + k, Failures: f, Skipped: k, File: r.File, SystemOut: r.SetupOutput}
+		s := junitSuite{Name: r.Lab, Tests: p + f + k, Failures: f, Skipped: k, File: r.File, SystemOut: newJUnitText(r.SetupOutput)}
 		s.Properties = append(s.Properties, junitProperty{"seed", fmt.Sprint(r.Seed)}, junitProperty{"kplay.version", r.Version})
 		for _, b := range r.Params {
 			s.Properties = append(s.Properties, junitProperty{"let." + b.Name, b.Value})
 		}
 		for _, t := range r.Tests {
-			c := junitCase{Name: t.Name, Classname: r.Lab, SystemOut: t.Output}
+			c := junitCase{Name: t.Name, Classname: r.Lab, SystemOut: newJUnitText(t.Output)}
 			if t.Failure != nil {
-				c.Failure = &junitMessage{Message: t.Failure.Error(), Type: "expectation", Body: t.Failure.Seen}
+				c.Failure = &junitMessage{Message: t.Failure.Error(), Type: "expectation", Body: xmlEscape(t.Failure.Seen)}
 			}
 			if t.Status == Skipped {
 				c.Skipped = &junitMessage{Message: t.SkipReason}
