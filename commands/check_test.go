@@ -408,3 +408,28 @@ func TestCheckExpectErrorAndBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthoringGuideExample: the guide's complete example is
+// docs/labs/errno.kp, and its report is the one the guide shows.
+func TestAuthoringGuideExample(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "labs", "authoring.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join("..", "docs", "labs", "errno.kp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(guide), "\n```\n"+string(src)+"```\n") {
+		t.Fatal("the guide's example differs from docs/labs/errno.kp")
+	}
+	out, stderr, err := kplay(t, "", "check", filepath.Join("..", "docs", "labs", "errno.kp"))
+	if err != nil {
+		t.Fatalf("%v %s\n%s", err, stderr, out)
+	}
+	out = strings.ReplaceAll(out, "../docs", "docs")
+	out = strings.ReplaceAll(out, "kplay "+repl.Version, "kplay 0.1.0-dev")
+	if !strings.Contains(string(guide), "$ kplay check docs/labs/errno.kp\n"+out+"```\n") {
+		t.Fatalf("the guide does not show this report:\n%s", out)
+	}
+}
