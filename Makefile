@@ -35,6 +35,7 @@ man:
 fuzz:
 	$(GO) test ./repl -run '^$$' -fuzz FuzzExec -fuzztime $(FUZZTIME)
 	$(GO) test ./repl -run '^$$' -fuzz FuzzTokenize -fuzztime $(FUZZTIME)
+	$(GO) test ./lab -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./kernel -run '^$$' -fuzz '^FuzzSyscall$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./kernel -run '^$$' -fuzz '^FuzzSyscalls$$' -fuzztime $(FUZZTIME)
 

@@ -43,6 +43,7 @@ func TestCompletionWords(t *testing.T) {
 		want string
 	}{
 		{[]string{""}, "bench\tMeasure the kernel's hot paths beside host baselines\n" +
+			"check\tGrade labs: run each in a fresh kernel and report its tests\n" +
 			"completion\tGenerate the autocompletion script for the specified shell\n" +
 			"help\tHelp about any command\n" +
 			"run\tRun scripts of REPL commands, each in a fresh kernel\n" +
@@ -55,6 +56,7 @@ func TestCompletionWords(t *testing.T) {
 		{[]string{"--color", ""}, "auto\nalways\nnever\n:4\n"},
 		{[]string{"run", "--clock", ""}, "virtual\nreal\n:4\n"},
 		{[]string{"run", ""}, ":0\n"}, // file names: the shell's own completion
+		{[]string{"check", ""}, ":0\n"},
 	}
 	for _, c := range cases {
 		out, _, err := kplay(t, "", append([]string{"__complete"}, c.args...)...)

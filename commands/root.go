@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kplay/kernel"
+	"kplay/lab"
 	"kplay/repl"
 )
 
@@ -144,7 +145,7 @@ terminal, it reads stdin as a script.`,
 	} {
 		root.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}
-	root.AddCommand(newRunCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
+	root.AddCommand(newRunCmd(g, stdout, stderr), newCheckCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -181,36 +182,62 @@ func scriptResult(stderr io.Writer, err error) error {
 }
 
 func newRunCmd(g *globalOpts, stdout, stderr io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var seed uint64
+	cmd := &cobra.Command{
 		Use:   "run FILE...",
 		Short: "Run scripts of REPL commands, each in a fresh kernel",
 		Long: `Runs each FILE, a script of REPL commands, in a freshly booted kernel.
 Blank lines and # comments are skipped; "expect REGEX" and
 "expect-not REGEX" check the output of the command before them. The run
 stops at the first error or failed expectation, printing FILE:LINE: and
-the message, and exits with status 1.`,
+the message, and exits with status 1. Every file is read first: a
+mistake in one (FILE:LINE:COL) stops the run before anything runs.
+
+A lab (see kplay check) runs too, its tests in order; --seed draws its
+let parameters (default 1).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, file := range args {
-				f, err := os.Open(file)
-				if err != nil {
-					return err
-				}
+			ins, err := loadLabs(stderr, args, seed)
+			if err != nil {
+				return err
+			}
+			for _, in := range ins {
 				s, err := g.newSession(false, stdout)
 				if err != nil {
-					f.Close()
 					return err
 				}
-				err = repl.RunScript(s, f, file)
+				res := lab.Run(s, in, lab.Options{Live: stdout, StopAtFirstFailure: true})
 				s.Close()
-				f.Close()
-				if err := scriptResult(stderr, err); err != nil {
+				if err := runFailure(stderr, res); err != nil {
 					return err
 				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().Uint64Var(&seed, "seed", lab.DefaultSeed, "seed for a lab's let parameters")
+	return cmd
+}
+
+// runFailure prints a run's first failure as FILE:LINE: message, then
+// the output the failed expectation saw, and turns it into errFailed.
+func runFailure(stderr io.Writer, res *lab.Result) error {
+	f := res.SetupFailure
+	for _, t := range res.Tests {
+		if f == nil && t.Failure != nil {
+			f = t.Failure
+		}
+	}
+	if f == nil {
+		return nil
+	}
+	fmt.Fprintln(stderr, f.Error())
+	if f.Seen != "" {
+		for _, l := range strings.Split(strings.TrimRight(f.Seen, "\n"), "\n") {
+			fmt.Fprintf(stderr, "    | %s\n", l)
+		}
+	}
+	return errFailed
 }
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {

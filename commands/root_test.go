@@ -37,11 +37,13 @@ func scripts(t *testing.T) []string {
 	return files
 }
 
+// TestEveryScriptPasses grades every script, plain ones and labs, with
+// kplay check: every test must pass.
 func TestEveryScriptPasses(t *testing.T) {
 	for _, f := range scripts(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			if _, stderr, err := kplay(t, "", "run", "--color=never", f); err != nil {
-				t.Fatalf("%v\n%s", err, stderr)
+			if out, stderr, err := kplay(t, "", "check", f); err != nil {
+				t.Fatalf("%v\n%s%s", err, stderr, out)
 			}
 		})
 	}

@@ -1,0 +1,266 @@
+package lab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"kplay/repl"
+)
+
+// Status is a test's outcome.
+type Status string
+
+// The outcomes, named as Gradescope names the first two.
+const (
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Skipped Status = "skipped"
+)
+
+// Failure is the first expectation a test did not meet.
+type Failure struct {
+	File string
+	Line int
+	// Message says which expectation failed and how:
+	// `expect = 2$: no match in the output of "syscall getpid"`.
+	Message string
+	// Seen is what the command printed (or the error it returned), the
+	// thing the expectation was checked against.
+	Seen string
+}
+
+func (f *Failure) Error() string { return fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Message) }
+
+// TestResult is one test's outcome.
+type TestResult struct {
+	Name          string
+	Points, Score int
+	Status        Status
+	Failure       *Failure // when Failed
+	SkipReason    string   // when Skipped
+	// Output is the test's transcript: each command after "kplay> ",
+	// then what it printed.
+	Output string
+}
+
+// Result is one lab's outcome for one seed.
+type Result struct {
+	File, Lab string
+	Seed      uint64
+	Version   string
+	Params    []Binding
+	// SetupOutput is the transcript of the commands before the first
+	// test; SetupFailure is set when one of them failed (every test then
+	// fails with it).
+	SetupOutput  string
+	SetupFailure *Failure
+	Tests        []TestResult
+}
+
+// Score and MaxScore sum the points.
+func (r *Result) Score() (score, max int) {
+	for _, t := range r.Tests {
+		score += t.Score
+		max += t.Points
+	}
+	return score, max
+}
+
+// Counts returns how many tests passed, failed and were skipped.
+func (r *Result) Counts() (passed, failed, skipped int) {
+	for _, t := range r.Tests {
+		switch t.Status {
+		case Passed:
+			passed++
+		case Failed:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	return
+}
+
+// Options change how Run runs a lab.
+type Options struct {
+	// Live, when set, receives everything the session prints as it
+	// happens, without the "kplay> " echo (kplay run).
+	Live io.Writer
+	// StopAtFirstFailure ends the run at the first failed test; the
+	// tests after it are skipped (kplay run).
+	StopAtFirstFailure bool
+}
+
+// Run runs an instance in s, a freshly booted session, and returns the
+// result. Run never panics on a lab's content: a command that panics
+// comes back from the session as an internal error, which fails its test.
+func Run(s *repl.Session, in *Instance, opts Options) *Result {
+	res := &Result{File: in.Lab.File, Lab: in.Lab.Name, Seed: in.Seed, Version: repl.Version, Params: in.Params}
+	out := s.Output()
+	defer s.SetOutput(out)
+	r := &runner{s: s, file: in.Lab.File, live: opts.Live}
+	var setup bytes.Buffer
+	res.SetupFailure = r.steps(in.Setup, &setup)
+	res.SetupOutput = setup.String()
+	quitAt := r.quitLine
+	stop := res.SetupFailure != nil && opts.StopAtFirstFailure
+	status := map[string]Status{}
+	for i, t := range in.Lab.Tests {
+		tr := TestResult{Name: t.Name, Points: t.Points}
+		switch {
+		case res.SetupFailure != nil && !stop:
+			tr.Status, tr.Failure = Failed, &Failure{File: res.SetupFailure.File, Line: res.SetupFailure.Line,
+				Message: "the setup before the first test failed: " + res.SetupFailure.Message, Seen: res.SetupFailure.Seen}
+		case stop:
+			tr.Status, tr.SkipReason = Skipped, "not run: the run stopped at the first failure"
+		case quitAt > 0:
+			tr.Status, tr.SkipReason = Skipped, fmt.Sprintf("not run: the lab quit at %s:%d", in.Lab.File, quitAt)
+		default:
+			for _, dep := range t.After {
+				if st := status[dep]; st != Passed {
+					how := "failed"
+					if st == Skipped {
+						how = "was skipped"
+					}
+					tr.Status, tr.SkipReason = Skipped, fmt.Sprintf("depends on %q, which %s", dep, how)
+					break
+				}
+			}
+			if tr.Status == "" {
+				var b bytes.Buffer
+				tr.Failure = r.steps(in.Tests[i], &b)
+				tr.Output = b.String()
+				quitAt = r.quitLine
+				if tr.Failure != nil {
+					tr.Status = Failed
+					stop = opts.StopAtFirstFailure
+				} else {
+					tr.Status, tr.Score = Passed, t.Points
+				}
+			}
+		}
+		status[t.Name] = tr.Status
+		res.Tests = append(res.Tests, tr)
+	}
+	return res
+}
+
+type runner struct {
+	s        *repl.Session
+	file     string
+	live     io.Writer
+	quitLine int // the line of a quit command, once run
+}
+
+// steps runs a section's steps, writing its transcript to tr, and
+// returns its first failure.
+func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
+	var last bytes.Buffer
+	var lastErr error
+	lastCmd := ""
+	fail := func(st step, msg, seen string) *Failure {
+		return &Failure{File: r.file, Line: st.Line, Message: msg, Seen: seen}
+	}
+	for _, st := range steps {
+		if r.quitLine > 0 {
+			return nil
+		}
+		switch st.Kind {
+		case Command:
+			last.Reset()
+			lastCmd = st.Text
+			base := io.Writer(tr)
+			if r.live != nil {
+				base = r.live
+			} else {
+				fmt.Fprintf(tr, "kplay> %s\n", st.Text)
+			}
+			r.s.SetOutput(io.MultiWriter(base, &last))
+			lastErr = r.s.Exec(st.Text)
+			r.s.SetOutput(base)
+			if lastErr != nil {
+				var ie *repl.InternalError
+				if errors.As(lastErr, &ie) || !st.errorOK {
+					return fail(st, lastErr.Error(), "")
+				}
+				if r.live == nil {
+					fmt.Fprintln(tr, lastErr.Error())
+				}
+			}
+			if r.s.Quit() {
+				r.quitLine = st.Line
+			}
+		case Expect, ExpectNot:
+			matched := st.re.Match(last.Bytes())
+			if st.Kind == Expect && !matched {
+				return fail(st, fmt.Sprintf("expect %s: no match in the output of %q", st.Text, lastCmd), last.String())
+			}
+			if st.Kind == ExpectNot && matched {
+				return fail(st, fmt.Sprintf("expect-not %s: matched %q in the output of %q", st.Text, st.re.Find(last.Bytes()), lastCmd), last.String())
+			}
+		case ExpectError:
+			if lastErr == nil {
+				return fail(st, fmt.Sprintf("expect-error %s: %q did not fail", st.Text, lastCmd), last.String())
+			}
+			if !st.re.MatchString(lastErr.Error()) {
+				return fail(st, fmt.Sprintf("expect-error %s: %q failed with another message", st.Text, lastCmd), lastErr.Error()+"\n")
+			}
+		case ExpectBlock:
+			if msg := matchBlock(st.block, last.String()); msg != "" {
+				return fail(st, fmt.Sprintf("expect-block: %s in the output of %q", msg, lastCmd), last.String())
+			}
+		case ExpectJSON:
+			c := st.json
+			v, err := decodeOutput(last.String())
+			if err != nil {
+				return fail(st, fmt.Sprintf("expect-json %s: the output of %q is not JSON: %v", st.Text, lastCmd, err), last.String())
+			}
+			got, err := c.eval(v)
+			if err != nil {
+				return fail(st, fmt.Sprintf("expect-json %s: %v, in the output of %q", st.Text, err, lastCmd), last.String())
+			}
+			ok, err := c.compare(got)
+			if err != nil {
+				return fail(st, fmt.Sprintf("expect-json %s: %s is %s, %v", st.Text, c.path, render(got), err), last.String())
+			}
+			if !ok {
+				return fail(st, fmt.Sprintf("expect-json %s: %s is %s, in the output of %q", st.Text, c.path, render(got), lastCmd), last.String())
+			}
+		}
+	}
+	return nil
+}
+
+// matchBlock looks for want as consecutive whole lines of out (trailing
+// blanks ignored on both sides) and says what differs when it is not
+// there: the line where the longest partial match broke off.
+func matchBlock(want []string, out string) string {
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " \t\r")
+	}
+	best, bestAt := 0, -1
+	for start := range lines {
+		n := 0
+		for n < len(want) && start+n < len(lines) && lines[start+n] == want[n] {
+			n++
+		}
+		if n == len(want) {
+			return ""
+		}
+		if n > best {
+			best, bestAt = n, start
+		}
+	}
+	if bestAt < 0 {
+		return fmt.Sprintf("no line is %q", want[0])
+	}
+	got := "the end of the output"
+	if bestAt+best < len(lines) {
+		got = fmt.Sprintf("%q", lines[bestAt+best])
+	}
+	return fmt.Sprintf("block line %d: want %q, got %s", best+1, want[best], got)
+}
