@@ -46,6 +46,7 @@ func TestCompletionWords(t *testing.T) {
 			"check\tGrade labs: run each in a fresh kernel and report its tests\n" +
 			"completion\tGenerate the autocompletion script for the specified shell\n" +
 			"help\tHelp about any command\n" +
+			"lab\tList the labs, print a lab's questions for a seed, and their answers\n" +
 			"run\tRun scripts of REPL commands, each in a fresh kernel\n" +
 			"version\tPrint kplay's version and the kernel release it boots\n:4\n"},
 		{[]string{"ve"}, "version\tPrint kplay's version and the kernel release it boots\n:4\n"},
@@ -57,6 +58,9 @@ func TestCompletionWords(t *testing.T) {
 		{[]string{"run", "--clock", ""}, "virtual\nreal\n:4\n"},
 		{[]string{"run", ""}, ":0\n"}, // file names: the shell's own completion
 		{[]string{"check", ""}, ":0\n"},
+		{[]string{"lab", ""}, "list\tList the labs: name, tests, points, file and description\n" +
+			"show\tPrint a lab's questions for a seed; --answers runs it and prints the answers\n:4\n"},
+		{[]string{"lab", "show", "sysc"}, "syscalls\n:0\n"}, // the labs of ../scripts/labs
 	}
 	for _, c := range cases {
 		out, _, err := kplay(t, "", append([]string{"__complete"}, c.args...)...)

@@ -145,7 +145,7 @@ terminal, it reads stdin as a script.`,
 	} {
 		root.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}
-	root.AddCommand(newRunCmd(g, stdout, stderr), newCheckCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
+	root.AddCommand(newRunCmd(g, stdout, stderr), newCheckCmd(g, stdout, stderr), newLabCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"kplay/repl"
@@ -44,6 +45,24 @@ type TestResult struct {
 	// Output is the test's transcript: each command after "kplay> ",
 	// then what it printed.
 	Output string
+	// Answers are the test's commands, each with what in its output met
+	// the test's expectations: the answer key of kplay lab show
+	// --answers. When the test failed, they stop at the failing command.
+	Answers []Answer
+}
+
+// Answer is one command of a test and what met the expectations on its
+// output.
+type Answer struct {
+	Command string
+	// Lines are the output lines that expect and expect-block matched,
+	// in output order, each once, trailing blanks removed; then the
+	// message of a failure that expect-error wanted.
+	Lines []string
+	// Found are what the other expectations found, in their order:
+	// "PATH = VALUE" for expect-json, "no match for REGEX" for
+	// expect-not.
+	Found []string
 }
 
 // Result is one lab's outcome for one seed.
@@ -103,7 +122,7 @@ func Run(s *repl.Session, in *Instance, opts Options) *Result {
 	defer s.SetOutput(out)
 	r := &runner{s: s, file: in.Lab.File, live: opts.Live}
 	var setup bytes.Buffer
-	res.SetupFailure = r.steps(in.Setup, &setup)
+	res.SetupFailure = r.steps(in.Setup, &setup, nil)
 	res.SetupOutput = setup.String()
 	quitAt := r.quitLine
 	stop := res.SetupFailure != nil && opts.StopAtFirstFailure
@@ -131,7 +150,7 @@ func Run(s *repl.Session, in *Instance, opts Options) *Result {
 			}
 			if tr.Status == "" {
 				var b bytes.Buffer
-				tr.Failure = r.steps(in.Tests[i], &b)
+				tr.Failure = r.steps(in.Tests[i], &b, &tr.Answers)
 				tr.Output = b.String()
 				quitAt = r.quitLine
 				if tr.Failure != nil {
@@ -156,11 +175,40 @@ type runner struct {
 }
 
 // steps runs a section's steps, writing its transcript to tr, and
-// returns its first failure.
-func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
+// returns its first failure. When answers is not nil, each command and
+// what met its expectations is appended to it.
+func (r *runner) steps(steps []step, tr *bytes.Buffer, answers *[]Answer) *Failure {
 	var last bytes.Buffer
 	var lastErr error
 	lastCmd := ""
+	// met marks the lines of the last command's output that an
+	// expectation matched; ans is its answer, flushed at the next command
+	// and at the end.
+	var met []bool
+	var ans *Answer
+	flush := func() {
+		if ans == nil {
+			return
+		}
+		lines := outputLines(last.String())
+		var kept []string
+		for i, m := range met {
+			if m && i < len(lines) {
+				kept = append(kept, lines[i])
+			}
+		}
+		ans.Lines = append(kept, ans.Lines...)
+		*answers = append(*answers, *ans)
+		ans = nil
+	}
+	if answers != nil {
+		defer flush()
+	}
+	mark := func(from, n int) {
+		for i := from; i < from+n && i < len(met); i++ {
+			met[i] = true
+		}
+	}
 	fail := func(st step, msg, seen string) *Failure {
 		return &Failure{File: r.file, Line: st.Line, Message: msg, Seen: seen}
 	}
@@ -170,6 +218,9 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
 		}
 		switch st.Kind {
 		case Command:
+			if answers != nil {
+				flush()
+			}
 			last.Reset()
 			lastCmd = st.Text
 			base := io.Writer(tr)
@@ -193,6 +244,10 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
 			if r.s.Quit() {
 				r.quitLine = st.Line
 			}
+			if answers != nil {
+				ans = &Answer{Command: st.Text}
+				met = make([]bool, len(outputLines(last.String())))
+			}
 		case Expect, ExpectNot:
 			matched := st.re.Match(last.Bytes())
 			if st.Kind == Expect && !matched {
@@ -201,6 +256,19 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
 			if st.Kind == ExpectNot && matched {
 				return fail(st, fmt.Sprintf("expect-not %s: matched %q in the output of %q", st.Text, st.re.Find(last.Bytes()), lastCmd), last.String())
 			}
+			if ans != nil {
+				if st.Kind == Expect {
+					loc := st.re.FindIndex(last.Bytes())
+					from := strings.Count(last.String()[:loc[0]], "\n")
+					to := from + strings.Count(last.String()[loc[0]:loc[1]], "\n")
+					if loc[1] > loc[0] && last.Bytes()[loc[1]-1] == '\n' {
+						to-- // a match that ends with a newline ends on its line
+					}
+					mark(from, to-from+1)
+				} else {
+					ans.Found = append(ans.Found, "no match for "+st.Text)
+				}
+			}
 		case ExpectError:
 			if lastErr == nil {
 				return fail(st, fmt.Sprintf("expect-error %s: %q did not fail", st.Text, lastCmd), last.String())
@@ -208,10 +276,15 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
 			if !st.re.MatchString(lastErr.Error()) {
 				return fail(st, fmt.Sprintf("expect-error %s: %q failed with another message", st.Text, lastCmd), lastErr.Error()+"\n")
 			}
+			if ans != nil && !slices.Contains(ans.Lines, lastErr.Error()) {
+				ans.Lines = append(ans.Lines, lastErr.Error())
+			}
 		case ExpectBlock:
-			if msg := matchBlock(st.block, last.String()); msg != "" {
+			at, msg := matchBlock(st.block, last.String())
+			if msg != "" {
 				return fail(st, fmt.Sprintf("expect-block: %s in the output of %q", msg, lastCmd), last.String())
 			}
+			mark(at, len(st.block))
 		case ExpectJSON:
 			c := st.json
 			v, err := decodeOutput(last.String())
@@ -229,19 +302,30 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer) *Failure {
 			if !ok {
 				return fail(st, fmt.Sprintf("expect-json %s: %s is %s, in the output of %q", st.Text, c.path, render(got), lastCmd), last.String())
 			}
+			if ans != nil {
+				ans.Found = append(ans.Found, c.path+" = "+render(got))
+			}
 		}
 	}
 	return nil
 }
 
-// matchBlock looks for want as consecutive whole lines of out (trailing
-// blanks ignored on both sides) and says what differs when it is not
-// there: the line where the longest partial match broke off.
-func matchBlock(want []string, out string) string {
+// outputLines splits a command's output into lines, trailing blanks
+// removed.
+func outputLines(out string) []string {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " \t\r")
 	}
+	return lines
+}
+
+// matchBlock looks for want as consecutive whole lines of out (trailing
+// blanks ignored on both sides) and returns the index of its first line;
+// when it is not there, it says what differs: the line where the longest
+// partial match broke off.
+func matchBlock(want []string, out string) (int, string) {
+	lines := outputLines(out)
 	best, bestAt := 0, -1
 	for start := range lines {
 		n := 0
@@ -249,18 +333,18 @@ func matchBlock(want []string, out string) string {
 			n++
 		}
 		if n == len(want) {
-			return ""
+			return start, ""
 		}
 		if n > best {
 			best, bestAt = n, start
 		}
 	}
 	if bestAt < 0 {
-		return fmt.Sprintf("no line is %q", want[0])
+		return 0, fmt.Sprintf("no line is %q", want[0])
 	}
 	got := "the end of the output"
 	if bestAt+best < len(lines) {
 		got = fmt.Sprintf("%q", lines[bestAt+best])
 	}
-	return fmt.Sprintf("block line %d: want %q, got %s", best+1, want[best], got)
+	return 0, fmt.Sprintf("block line %d: want %q, got %s", best+1, want[best], got)
 }

@@ -153,7 +153,7 @@ func TestManPages(t *testing.T) {
 		t.Fatal("two generations of the man pages differ")
 	}
 	names := slices.Sorted(maps.Keys(gen))
-	for _, want := range []string{"kplay.1", "kplay-run.1", "kplay-check.1", "kplay-bench.1", "kplay-version.1", "kplay-completion.1", "kplay-completion-bash.1", "kplay-completion-zsh.1", "kplay-completion-fish.1", "kplay-completion-powershell.1"} {
+	for _, want := range []string{"kplay.1", "kplay-run.1", "kplay-check.1", "kplay-lab.1", "kplay-lab-show.1", "kplay-lab-list.1", "kplay-bench.1", "kplay-version.1", "kplay-completion.1", "kplay-completion-bash.1", "kplay-completion-zsh.1", "kplay-completion-fish.1", "kplay-completion-powershell.1"} {
 		if _, ok := gen[want]; !ok {
 			t.Errorf("no man page %s among %v", want, names)
 		}

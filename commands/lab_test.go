@@ -1,0 +1,231 @@
+package commands
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kplay/repl"
+)
+
+// quizLab has a question with lets in it, every kind of expectation, a
+// test that fails and one skipped after it.
+const quizLab = `lab quiz
+description A lab to show: every kind of expectation.
+description Check it with: kplay check quiz.kp --seed N
+let fd = rand 10 99
+let word = pick alpha gamma delta
+
+syscall getpid
+
+test "close" points 2
+# What does close(${fd}) return,
+# and which errno?
+syscall close ${fd}
+expect ^close\(${fd}\) += -1 EBADF
+syscall --json close ${fd}
+expect-json .ret < 0
+expect-json '.args[0]' == "${fd}"
+
+test "lines" after "close"
+# Which lines does the write print?
+syscall write 1 "a\nb\n${word}\n" 10
+expect ^a\nb$
+expect-block
+${word}
+end
+expect-not Oops
+
+test "refused" points 0
+syscall nosuch
+expect-error neither
+
+test "wrong" points 3
+# Is "${word}" a pid?
+syscall getpid
+expect = 2$
+
+test "after wrong" after "wrong" "close"
+syscall getpid
+`
+
+// quizShow is what kplay lab show prints for quizLab at path, for a seed
+// that draws fd and word; with answers, what --answers prints.
+func quizShow(path, seed, fd, word string, answers bool) string {
+	ans := func(s string) string {
+		if !answers {
+			return ""
+		}
+		return s
+	}
+	s := `lab quiz (PATH), seed SEED, kplay VERSION
+A lab to show: every kind of expectation.
+Check it with: kplay check quiz.kp --seed N
+parameters: fd=FD, word=WORD
+
+1. close (2 points)
+   What does close(FD) return,
+   and which errno?
+` + ans(`   answer:
+     kplay> syscall close FD
+     close(FD)                               = -1 EBADF (Bad file descriptor)
+     kplay> syscall --json close FD
+     .ret = -9
+     .args[0] = "FD"
+`) + `
+2. lines (1 point; after 1)
+   Which lines does the write print?
+` + ans(`   answer:
+     kplay> syscall write 1 "a\nb\nWORD\n" 10
+     a
+     b
+     WORD
+     no match for Oops
+`) + `
+3. refused (0 points)
+` + ans(`   answer:
+     kplay> syscall nosuch
+     syscall: "nosuch" is neither a Linux system call name nor a number
+`) + `
+4. wrong (3 points)
+   Is "WORD" a pid?
+` + ans(`   no answer: this seed's run failed at PATH:34: expect = 2$: no match in the output of "syscall getpid"
+     | getpid()                                = 1
+`) + `
+5. after wrong (1 point; after 4, 1)
+` + ans(`   no answer: skipped, depends on "wrong", which failed
+`) + `
+5 tests, 7 points
+`
+	return strings.NewReplacer("PATH", path, "SEED", seed, "VERSION", repl.Version, "FD", fd, "WORD", word).Replace(s)
+}
+
+var quizSeeds = []struct{ seed, fd, word string }{
+	{"1", "15", "gamma"},
+	{"2", "50", "delta"},
+}
+
+func TestLabShowPrintsTheQuestionsOfASeed(t *testing.T) {
+	p := writeLab(t, "quiz.kp", quizLab)
+	for _, c := range quizSeeds {
+		out, stderr, err := kplay(t, "", "lab", "show", p, "--seed", c.seed)
+		if err != nil || stderr != "" {
+			t.Fatalf("seed %s: %v %q", c.seed, err, stderr)
+		}
+		if want := quizShow(p, c.seed, c.fd, c.word, false); out != want {
+			t.Errorf("seed %s: got\n%s\nwant\n%s", c.seed, out, want)
+		}
+	}
+}
+
+// TestLabShowAnswers: --answers runs the lab and prints, under each test,
+// its commands and what met its expectations; a test that fails for the
+// seed says where, and the exit status is then 1. Two runs print the
+// same bytes.
+func TestLabShowAnswers(t *testing.T) {
+	p := writeLab(t, "quiz.kp", quizLab)
+	for _, c := range quizSeeds {
+		out, stderr, err := kplay(t, "", "lab", "show", "--answers", "--seed", c.seed, p)
+		if !errors.Is(err, errFailed) || stderr != "" {
+			t.Fatalf("seed %s: want errFailed (a test fails), got %v %q", c.seed, err, stderr)
+		}
+		if want := quizShow(p, c.seed, c.fd, c.word, true); out != want {
+			t.Errorf("seed %s: got\n%s\nwant\n%s", c.seed, out, want)
+		}
+		again, _, _ := kplay(t, "", "lab", "show", "--answers", "--seed", c.seed, p)
+		if again != out {
+			t.Errorf("seed %s: two runs differ", c.seed)
+		}
+	}
+}
+
+// TestLabShowFindsALabByName: a name is a file NAME.kp of the labs
+// directory or the name on a file's lab line; without --labs the
+// directory is scripts/labs here or in a parent (../scripts/labs from
+// this package).
+func TestLabShowFindsALabByName(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "q1.kp"), []byte(quizLab), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"q1", "quiz"} {
+		out, _, err := kplay(t, "", "lab", "show", name, "--labs", dir)
+		if err != nil || !strings.HasPrefix(out, "lab quiz ("+filepath.Join(dir, "q1.kp")+"), seed 1,") {
+			t.Errorf("%s: %v\n%s", name, err, out)
+		}
+	}
+	out, stderr, err := kplay(t, "", "lab", "show", "syscalls", "--seed", "7", "--answers")
+	if err != nil {
+		t.Fatalf("every test of syscalls passes for seed 7: %v %s\n%s", err, stderr, out)
+	}
+	if first := strings.SplitN(out, "\n", 2)[0]; first != "lab syscalls (../scripts/labs/syscalls.kp), seed 7, kplay "+repl.Version {
+		t.Errorf("first line %q", first)
+	}
+	if strings.Contains(out, "no answer") || !strings.Contains(out, "   answer:\n     kplay> syscall getpid\n") {
+		t.Errorf("answers missing:\n%s", out)
+	}
+}
+
+func TestLabList(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"b.kp":     quizLab,
+		"a.kp":     "lab first\ndescription One line.\ntest \"x\" points 4\nsyscall getpid\n",
+		"c.kp":     "test \"x\" points many\n",
+		"notes.md": "not a lab",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, err := kplay(t, "", "lab", "list", "--labs", dir)
+	want := "first: 1 test, 4 points (" + filepath.Join(dir, "a.kp") + ")\n" +
+		"    One line.\n" +
+		"quiz: 5 tests, 7 points (" + filepath.Join(dir, "b.kp") + ")\n" +
+		"    A lab to show: every kind of expectation.\n" +
+		"    Check it with: kplay check quiz.kp --seed N\n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if wantErr := filepath.Join(dir, "c.kp") + ":1:17: points \"many\": want a whole number from 0\n"; stderr != wantErr || !errors.Is(err, errFailed) {
+		t.Errorf("a lab that does not parse: got %v %q, want %q", err, stderr, wantErr)
+	}
+	out, _, err = kplay(t, "", "lab", "list")
+	if err != nil || !strings.Contains(out, "syscalls: ") {
+		t.Errorf("the labs of ../scripts/labs: %v\n%s", err, out)
+	}
+}
+
+// TestLabBadInput: each mistake is one line saying what is wrong, and
+// nothing is printed on stdout.
+func TestLabBadInput(t *testing.T) {
+	p := writeLab(t, "quiz.kp", quizLab)
+	bad := writeLab(t, "bad.kp", "let x = roll 1 6\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lab", "show", "nosuch"}, `lab "nosuch": no such lab in ../scripts/labs (kplay lab list shows them) and no such file`},
+		{[]string{"lab", "show", "nosuch", "--labs", t.TempDir()}, `no such lab in`},
+		{[]string{"lab", "show", "missing.kp"}, `lab "missing.kp": no such file`},
+		{[]string{"lab", "show", p, "--seed", "seven"}, `--seed "seven": want a whole number from 0 to 18446744073709551615`},
+		{[]string{"lab", "show", p, "--seed", "-1"}, `--seed "-1": want a whole number`},
+		{[]string{"lab", "show", p, "--seed", "18446744073709551616"}, `want a whole number`},
+		{[]string{"lab", "show"}, `lab show needs one LAB: a lab's name (kplay lab list) or a .kp file`},
+		{[]string{"lab", "show", p, p}, `lab show needs one LAB`},
+		{[]string{"lab", "list", "--labs", filepath.Join(t.TempDir(), "none")}, `not a directory`},
+		{[]string{"lab", "nosuch"}, `unknown command "nosuch" for "kplay lab"`},
+	} {
+		out, stderr, err := kplay(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || out != "" || stderr != "" {
+			t.Errorf("%q: got %v, stdout %q, stderr %q; want one line with %q", c.args, err, out, stderr, c.want)
+		}
+	}
+	// A mistake in the lab is FILE:LINE:COL on stderr, as kplay check prints it.
+	out, stderr, err := kplay(t, "", "lab", "show", bad, "--seed", "3")
+	if !errors.Is(err, errFailed) || out != "" || stderr != bad+":1:9: let x: unknown generator \"roll\" (want rand or pick)\n" {
+		t.Errorf("got %v, stdout %q, stderr %q", err, out, stderr)
+	}
+}
