@@ -423,13 +423,25 @@ func TestAuthoringGuideExample(t *testing.T) {
 	if !strings.Contains(string(guide), "\n```\n"+string(src)+"```\n") {
 		t.Fatal("the guide's example differs from docs/labs/errno.kp")
 	}
-	out, stderr, err := kplay(t, "", "check", filepath.Join("..", "docs", "labs", "errno.kp"))
+	guideShows(t, string(guide), "check", "docs/labs/errno.kp")
+}
+
+// guideShows runs kplay with args (paths as the guide writes them, from
+// the top of the repository) and fails unless the guide shows the
+// command, "$ kplay ARGS", and exactly its output.
+func guideShows(t *testing.T, guide string, args ...string) {
+	t.Helper()
+	run := make([]string, len(args))
+	for i, a := range args {
+		run[i] = strings.Replace(a, "docs/", "../docs/", 1)
+	}
+	out, stderr, err := kplay(t, "", run...)
 	if err != nil {
 		t.Fatalf("%v %s\n%s", err, stderr, out)
 	}
 	out = strings.ReplaceAll(out, "../docs", "docs")
 	out = strings.ReplaceAll(out, "kplay "+repl.Version, "kplay 0.1.0-dev")
-	if !strings.Contains(string(guide), "$ kplay check docs/labs/errno.kp\n"+out+"```\n") {
-		t.Fatalf("the guide does not show this report:\n%s", out)
+	if !strings.Contains(guide, "$ kplay "+strings.Join(args, " ")+"\n"+out+"```\n") {
+		t.Fatalf("the guide does not show the output of kplay %s:\n%s", strings.Join(args, " "), out)
 	}
 }

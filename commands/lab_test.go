@@ -229,3 +229,13 @@ func TestLabBadInput(t *testing.T) {
 		t.Errorf("got %v, stdout %q, stderr %q", err, out, stderr)
 	}
 }
+
+// TestAuthoringGuideShowsAnswers: the guide's kplay lab show --answers
+// transcript is what kplay prints for docs/labs/errno.kp today.
+func TestAuthoringGuideShowsAnswers(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "labs", "authoring.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guideShows(t, string(guide), "lab", "show", "docs/labs/errno.kp", "--seed", "2", "--answers")
+}
