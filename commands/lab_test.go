@@ -239,3 +239,49 @@ func TestAuthoringGuideShowsAnswers(t *testing.T) {
 	}
 	guideShows(t, string(guide), "lab", "show", "docs/labs/errno.kp", "--seed", "2", "--answers")
 }
+
+// TestLabShowAnswersOfOddLabs: a plain script is one test; a failed
+// setup leaves every test without an answer; after quit the rest is
+// skipped.
+func TestLabShowAnswersOfOddLabs(t *testing.T) {
+	for _, c := range []struct {
+		name, src, want string
+		ok              bool
+	}{
+		{"plain.kp", "syscall getpid\nexpect = 1$\n", `lab plain (PATH), seed 1, kplay VERSION
+
+1. plain (1 point)
+   answer:
+     kplay> syscall getpid
+     getpid()                                = 1
+
+1 test, 1 point
+`, true},
+		{"setup.kp", "lab s\nsyscall nosuch\ntest \"t\"\n# Why?\nsyscall getpid\n", `lab s (PATH), seed 1, kplay VERSION
+
+1. t (1 point)
+   Why?
+   no answer: this seed's run failed at PATH:2: the setup before the first test failed: syscall: "nosuch" is neither a Linux system call name nor a number
+
+1 test, 1 point
+`, false},
+		{"quit.kp", "test \"t\"\nsyscall getpid\nquit\ntest \"u\" points 2\nps\n", `lab quit (PATH), seed 1, kplay VERSION
+
+1. t (1 point)
+   answer:
+     kplay> syscall getpid
+     kplay> quit
+
+2. u (2 points)
+   no answer: skipped, not run: the lab quit at PATH:3
+
+2 tests, 3 points
+`, false},
+	} {
+		p := writeLab(t, c.name, c.src)
+		out, _, err := kplay(t, "", "lab", "show", "--answers", p)
+		if want := strings.NewReplacer("PATH", p, "VERSION", repl.Version).Replace(c.want); out != want || (err == nil) != c.ok {
+			t.Errorf("%s: %v, got\n%s\nwant\n%s", c.name, err, out, want)
+		}
+	}
+}

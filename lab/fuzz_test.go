@@ -1,13 +1,15 @@
 package lab
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// FuzzLoad: no lab text makes the parser or Instantiate panic, and every
-// error it returns is a *Error with a position.
+// FuzzLoad: no lab text makes the parser, Instantiate or the handout
+// (WriteShow) panic, and every error it returns is a *Error with a
+// position.
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "scripts", "labs", "*.kp"))
 	for _, p := range files {
@@ -18,8 +20,11 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("let n = rand -9223372036854775808 9223372036854775807\nps\nexpect-json '.[${n}] | length' >= \"${n}\"\n"), uint64(3))
 	f.Add([]byte("test \"a\" points 1 after\nexpect-block\nend\n"), uint64(0))
 	f.Fuzz(func(t *testing.T, src []byte, seed uint64) {
-		_, err := Load("f.kp", src, seed)
+		in, err := Load("f.kp", src, seed)
 		if err == nil {
+			if err := WriteShow(io.Discard, in, nil); err != nil {
+				t.Fatal(err)
+			}
 			return
 		}
 		e, ok := err.(*Error)

@@ -69,9 +69,6 @@ func WriteShow(w io.Writer, in *Instance, res *Result) error {
 		}
 		b.WriteString("\n")
 	}
-	if res != nil && res.SetupFailure != nil {
-		fmt.Fprintf(&b, "setup failed: %s\n", res.SetupFailure.Error())
-	}
 	number := map[string]int{}
 	for i, t := range l.Tests {
 		number[t.Name] = i + 1
