@@ -196,7 +196,7 @@ when a test did not pass for that seed (its entry says why).`,
 		},
 	}
 	// Tab completes the names of the labs; a file's name otherwise.
-	cmd.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	cmd.ValidArgsFunction = func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -207,7 +207,9 @@ when a test did not pass for that seed (its entry says why).`,
 		files, _ := labFiles(d)
 		var names []string
 		for _, f := range files {
-			names = append(names, strings.TrimSuffix(filepath.Base(f), ".kp"))
+			if n := strings.TrimSuffix(filepath.Base(f), ".kp"); strings.HasPrefix(n, toComplete) {
+				names = append(names, n)
+			}
 		}
 		return names, cobra.ShellCompDirectiveDefault
 	}
