@@ -24,7 +24,7 @@ FUZZTIME ?= 60s
 # docs/tutorial.md.in) and the man pages. make test fails while any of them
 # differs from a regeneration.
 docs:
-	$(GO) test ./repl -run TestCommandsDoc -update
+	$(GO) test ./repl -run 'TestCommandsDoc|TestTopicsDoc' -update
 	$(GO) test ./internal/docgen -run 'TestTutorialDoc|TestManPages' -update
 
 # man regenerates only the man pages (docs/man/*.1), from the cobra
