@@ -10,7 +10,7 @@ import (
 // every variant a seed hands out must pass, not only the default one that
 // TestEveryScriptPasses checks.
 func TestLabsPassForSeveralSeeds(t *testing.T) {
-	for _, name := range []string{"interrupts", "cfs", "rt"} {
+	for _, name := range []string{"interrupts", "cfs", "rt", "switching"} {
 		f := filepath.Join("..", "scripts", "labs", name+".kp")
 		for seed := 1; seed <= 5; seed++ {
 			t.Run(name+"/seed"+strconv.Itoa(seed), func(t *testing.T) {
