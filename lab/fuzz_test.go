@@ -18,6 +18,7 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Add([]byte("let n = rand -9223372036854775808 9223372036854775807\nps\nexpect-json '.[${n}] | length' >= \"${n}\"\n"), uint64(3))
+	f.Add([]byte("let n = rand -9223372036854775808 -1\nlet m = calc (${n} / -1 % 7) * 3\nlet w = item ${m} a b\n"), uint64(5))
 	f.Add([]byte("test \"a\" points 1 after\nexpect-block\nend\n"), uint64(0))
 	f.Fuzz(func(t *testing.T, src []byte, seed uint64) {
 		in, err := Load("f.kp", src, seed)

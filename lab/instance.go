@@ -88,6 +88,18 @@ func (l *Lab) Instantiate(seed uint64) (*Instance, error) {
 			v = strconv.FormatInt(lo+int64(rng.below(uint64(hi-lo)+1)), 10)
 		case "pick":
 			v = args[rng.below(uint64(len(args)))]
+		case "calc":
+			n, err := calc(strings.Join(args, " "))
+			if err != nil {
+				return nil, &Error{File: l.File, Line: let.Line, Col: let.ArgCols[0], Msg: fmt.Sprintf("let %s = calc %s: %v", let.Name, strings.Join(args, " "), err)}
+			}
+			v = strconv.FormatInt(n, 10)
+		case "item":
+			w, err := item(args[0], args[1:])
+			if err != nil {
+				return nil, &Error{File: l.File, Line: let.Line, Col: let.ArgCols[0], Msg: fmt.Sprintf("let %s = item: %v", let.Name, err)}
+			}
+			v = w
 		}
 		vals[let.Name] = v
 		in.Params = append(in.Params, Binding{Name: let.Name, Value: v})

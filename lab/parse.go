@@ -58,12 +58,13 @@ type Step struct {
 	Directive string
 }
 
-// Let is a parameter drawn from the seed: `let NAME = rand A B` or
-// `let NAME = pick WORD...`.
+// Let is a parameter drawn from the seed (`let NAME = rand A B`,
+// `let NAME = pick WORD...`) or derived from earlier ones without drawing
+// (`let NAME = calc EXPR`, `let NAME = item I WORD...`).
 type Let struct {
 	Name      string
 	Line, Col int // of the name
-	// Fn is "rand" or "pick"; Args its words (A and B as written, so that
+	// Fn is "rand", "pick", "calc" or "item"; Args its words (A and B as written, so that
 	// they may use earlier lets).
 	Fn      string
 	Args    []string
@@ -241,7 +242,7 @@ func (p *parser) let(rest string, line, col int) error {
 	if err != nil {
 		return err
 	}
-	const usage = "usage: let NAME = rand A B, or let NAME = pick WORD..."
+	const usage = "usage: let NAME = rand A B, pick WORD..., calc EXPR or item I WORD..."
 	if len(toks) < 3 || toks[1].Text != "=" || toks[1].Quoted {
 		c := col
 		if len(toks) > 1 {
@@ -281,8 +282,26 @@ func (p *parser) let(rest string, line, col int) error {
 		if len(l.Args) == 0 {
 			return p.errf(line, fn.Col, "let %s = pick: want at least one word to pick from", name.Text)
 		}
+	case "calc":
+		if len(l.Args) == 0 {
+			return p.errf(line, fn.Col, "let %s = calc: want an integer expression (calc ${n} * 10 + 1)", name.Text)
+		}
+		if expr := strings.Join(l.Args, " "); !strings.Contains(expr, "${") {
+			if _, err := calc(expr); err != nil {
+				return p.errf(line, l.ArgCols[0], "let %s = calc: %v", name.Text, err)
+			}
+		}
+	case "item":
+		if len(l.Args) < 2 {
+			return p.errf(line, fn.Col, "let %s = item: want an index from 0 and the words to index (item ${i} 820 655 335)", name.Text)
+		}
+		if !strings.Contains(l.Args[0], "${") {
+			if _, err := item(l.Args[0], l.Args[1:]); err != nil {
+				return p.errf(line, l.ArgCols[0], "let %s = item: %v", name.Text, err)
+			}
+		}
 	default:
-		return p.errf(line, fn.Col, "let %s: unknown generator %q (want rand or pick)", name.Text, fn.Text)
+		return p.errf(line, fn.Col, "let %s: unknown generator %q (want rand, pick, calc or item)", name.Text, fn.Text)
 	}
 	p.lab.Lets = append(p.lab.Lets, l)
 	return nil

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -91,11 +92,18 @@ func TestParseErrorsSayFileLineCol(t *testing.T) {
 		{"lab a\nlab b\n", `f.kp:2:1: a second lab line (the lab is already named "a")`},
 		{"description x\n", "f.kp:1:1: description before lab NAME"},
 		{"lab\n", "f.kp:1:4: lab needs a name: lab NAME"},
-		{"let n rand 1 2\n", "f.kp:1:7: usage: let NAME = rand A B, or let NAME = pick WORD..."},
+		{"let n rand 1 2\n", "f.kp:1:7: usage: let NAME = rand A B, pick WORD..., calc EXPR or item I WORD..."},
 		{"let 9n = rand 1 2\n", `f.kp:1:5: let: "9n" is not a name (letters, digits and _, not starting with a digit)`},
 		{"let n = rand 1\n", "f.kp:1:9: let n = rand: want two integers, the lowest and the highest (rand 2 6)"},
 		{"let n = rand 1 x\n", `f.kp:1:16: let n = rand: "x" is not an integer`},
-		{"let n = roll 1 6\n", `f.kp:1:9: let n: unknown generator "roll" (want rand or pick)`},
+		{"let n = roll 1 6\n", `f.kp:1:9: let n: unknown generator "roll" (want rand, pick, calc or item)`},
+		{"let n = calc\n", "f.kp:1:9: let n = calc: want an integer expression (calc ${n} * 10 + 1)"},
+		{"let n = calc 2 * (3 + x)\n", `f.kp:1:14: let n = calc: want a number at column 10, not "x"`},
+		{"let n = calc 7 / 0\n", "f.kp:1:14: let n = calc: division by zero at column 3"},
+		{"let z = rand 0 0\nlet n = calc 7 % ${z}\n", "f.kp:2:14: let n = calc 7 % 0: division by zero at column 3"},
+		{"let n = item 0\n", "f.kp:1:9: let n = item: want an index from 0 and the words to index (item ${i} 820 655 335)"},
+		{"let n = item 3 a b c\n", "f.kp:1:14: let n = item: index 3 is out of range: want 0-2"},
+		{"let i = rand 5 5\nlet n = item ${i} a b\n", "f.kp:2:14: let n = item: index 5 is out of range: want 0-1"},
 		{"let n = pick\n", "f.kp:1:9: let n = pick: want at least one word to pick from"},
 		{"let n = pick a\nlet n = pick b\n", "f.kp:2:5: let n: already defined at line 1"},
 		{"let n = rand 6 2\n", "f.kp:1:14: let n = rand 6 2: want the lowest first, then the highest"},
@@ -157,6 +165,40 @@ func TestSeedDrawsLetsInOrder(t *testing.T) {
 	// change every handed-out variant.
 	if one.Params[0].Value != "822466" || one.Params[1].Value != "w" {
 		t.Fatalf("seed 1 drew %v", one.Params)
+	}
+}
+
+// TestCalcAndItemDeriveWithoutDrawing: calc and item compute from earlier
+// lets and leave the seed's later draws as they were.
+func TestCalcAndItemDeriveWithoutDrawing(t *testing.T) {
+	plain, err := Load("f.kp", []byte("let a = rand 1 1000000\nlet b = pick x y z w\nps\n"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load("f.kp", []byte("let a = rand 1 1000000\nlet c = calc (${a} + 4) * 2 - 10 / 3 % 2 + -1\nlet i = calc ${a} % 3\nlet d = item ${i} zero one two\nlet b = pick x y z w\nps\n"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := strconv.ParseInt(in.Params[0].Value, 10, 64)
+	want := []Binding{
+		{"a", in.Params[0].Value},
+		{"c", strconv.FormatInt((a+4)*2-10/3%2+-1, 10)},
+		{"i", strconv.FormatInt(a%3, 10)},
+		{"d", []string{"zero", "one", "two"}[a%3]},
+		{"b", plain.Params[1].Value},
+	}
+	if !reflect.DeepEqual(in.Params, want) {
+		t.Fatalf("got %v\nwant %v", in.Params, want)
+	}
+	for expr, v := range map[string]int64{"-7 / 2": -3, "-7 % 2": -1, "2*3+4": 10, "2*(3+4)": 14, " ( ( 1 ) ) ": 1, "--3": 3} {
+		if got, err := calc(expr); err != nil || got != v {
+			t.Errorf("calc %q = %d, %v; want %d", expr, got, err, v)
+		}
+	}
+	for _, bad := range []string{"", "1 +", "(1", "1)", "1 2", "99999999999999999999"} {
+		if _, err := calc(bad); err == nil {
+			t.Errorf("calc %q: want an error", bad)
+		}
 	}
 }
 
