@@ -225,7 +225,7 @@ func TestLabBadInput(t *testing.T) {
 	}
 	// A mistake in the lab is FILE:LINE:COL on stderr, as kplay check prints it.
 	out, stderr, err := kplay(t, "", "lab", "show", bad, "--seed", "3")
-	if !errors.Is(err, errFailed) || out != "" || stderr != bad+":1:9: let x: unknown generator \"roll\" (want rand or pick)\n" {
+	if !errors.Is(err, errFailed) || out != "" || stderr != bad+":1:9: let x: unknown generator \"roll\" (want rand, pick, calc or item)\n" {
 		t.Errorf("got %v, stdout %q, stderr %q", err, out, stderr)
 	}
 }
