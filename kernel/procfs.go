@@ -350,29 +350,36 @@ func (k *Kernel) procJump(p string) func() (vfs.Path, bool) {
 			return t.FS.Pwd, true
 		case rest == "root" && t.FS != nil:
 			return t.FS.Root, true
-		case strings.HasPrefix(rest, "fd/") && t.Files != nil:
-			fd, err := strconv.Atoi(rest[3:])
-			if err != nil || fd < 0 || fd >= len(t.Files.fds) || t.Files.fds[fd] == nil {
-				return vfs.Path{}, false
-			}
-			if f := t.Files.fds[fd]; f.Path.Mnt != nil {
-				return f.Path, true
-			}
+		}
+		if f := k.procFdFile(p); f != nil && f.Path.Mnt != nil {
+			return f.Path, true
 		}
 		return vfs.Path{}, false
 	}
 }
 
+// procFdFile is the open file /proc/<pid>/fd/N names now, or nil.
+func (k *Kernel) procFdFile(p string) *vfs.File {
+	pid, ok := procPid(p)
+	i := strings.LastIndex(p, "/fd/")
+	if !ok || i < 0 {
+		return nil
+	}
+	fd, err := strconv.Atoi(p[i+4:])
+	t := k.tasks[pid]
+	if err != nil || t == nil || t.Files == nil || fd < 0 || fd >= len(t.Files.fds) {
+		return nil
+	}
+	return t.Files.fds[fd]
+}
+
 // procFdMode is an fd link's permission bits: r-x for a file open for
 // reading, -wx for writing, as proc_fd_instantiate sets them.
 func (k *Kernel) procFdMode(p string) uint32 {
-	pid, _ := procPid(p)
-	fd, err := strconv.Atoi(p[strings.LastIndex(p, "/")+1:])
-	t := k.tasks[pid]
-	if err != nil || t == nil || t.Files == nil || fd < 0 || fd >= len(t.Files.fds) || t.Files.fds[fd] == nil {
+	f := k.procFdFile(p)
+	if f == nil {
 		return 0o700
 	}
-	f := t.Files.fds[fd]
 	var m uint32
 	if f.Readable() {
 		m |= 0o500

@@ -284,8 +284,8 @@ func (k *Kernel) writeFrom(t *Task, f *vfs.File, buf, count uint64, pos *int64) 
 	if err != 0 {
 		return errno(err)
 	}
-	if count > 0 {
-		k.vfs.RemovePrivs(k.vfsTask(t).Cred, f.Inode)
+	if count > 0 && f.Inode.Mode&(vfs.S_ISUID|vfs.S_ISGID) != 0 {
+		k.vfs.RemovePrivs(k.vfsTask(t).Cred, f.Inode) // not on every write: only set-id files
 	}
 	kbuf := make([]byte, min(count, rwBufMax))
 	var done uint64
@@ -1062,7 +1062,7 @@ func sysFtruncate(k *Kernel, t *Task, a *[6]uint64) int64 {
 		return errno(abi.EBADF)
 	}
 	err := k.vfs.Ftruncate(f, int64(a[1]))
-	if err == 0 {
+	if err == 0 && f.Inode.Mode&(vfs.S_ISUID|vfs.S_ISGID) != 0 {
 		k.vfs.RemovePrivs(k.vfsTask(t).Cred, f.Inode)
 	}
 	return errno(err)
