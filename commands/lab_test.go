@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,12 +18,14 @@ description A lab to show: every kind of expectation.
 description Check it with: kplay check quiz.kp --seed N
 let fd = rand 10 99
 let word = pick alpha gamma delta
+let next = calc ${fd} + 1
+let twice = calc ${fd} * 2
 
 syscall getpid
 
 test "close" points 2
 # What does close(${fd}) return,
-# and which errno?
+# and which errno? And close(${next})?
 syscall close ${fd}
 expect ^close\(${fd}\) += -1 EBADF
 syscall --json close ${fd}
@@ -63,11 +66,12 @@ func quizShow(path, seed, fd, word string, answers bool) string {
 	s := `lab quiz (PATH), seed SEED, kplay VERSION
 A lab to show: every kind of expectation.
 Check it with: kplay check quiz.kp --seed N
-parameters: fd=FD, word=WORD
-
+parameters: fd=FD, word=WORD, next=NEXT
+` + ans(`derived: twice=TWICE
+`) + `
 1. close (2 points)
    What does close(FD) return,
-   and which errno?
+   and which errno? And close(NEXT)?
 ` + ans(`   answer:
      kplay> syscall close FD
      close(FD)                               = -1 EBADF (Bad file descriptor)
@@ -91,7 +95,7 @@ parameters: fd=FD, word=WORD
 `) + `
 4. wrong (3 points)
    Is "WORD" a pid?
-` + ans(`   no answer: this seed's run failed at PATH:34: expect = 2$: no match in the output of "syscall getpid"
+` + ans(`   no answer: this seed's run failed at PATH:36: expect = 2$: no match in the output of "syscall getpid"
      | getpid()                                = 1
 `) + `
 5. after wrong (1 point; after 4, 1)
@@ -99,7 +103,9 @@ parameters: fd=FD, word=WORD
 `) + `
 5 tests, 7 points
 `
-	return strings.NewReplacer("PATH", path, "SEED", seed, "VERSION", repl.Version, "FD", fd, "WORD", word).Replace(s)
+	n, _ := strconv.Atoi(fd)
+	return strings.NewReplacer("PATH", path, "SEED", seed, "VERSION", repl.Version, "FD", fd, "WORD", word,
+		"NEXT", strconv.Itoa(n+1), "TWICE", strconv.Itoa(2*n)).Replace(s)
 }
 
 var quizSeeds = []struct{ seed, fd, word string }{

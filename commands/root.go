@@ -254,10 +254,18 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 // Execute runs kplay with the process's arguments and returns the exit
 // status.
 func Execute() int {
-	root := NewRoot(os.Stdin, os.Stdout, os.Stderr)
+	return Run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:])
+}
+
+// Run runs kplay's command line args (without the program's name) as the
+// kplay program does, and returns its exit status: an error it has not
+// already printed goes to stderr as "kplay: message".
+func Run(stdin io.ReadCloser, stdout, stderr io.Writer, args []string) int {
+	root := NewRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		if !errors.Is(err, errFailed) {
-			fmt.Fprintln(os.Stderr, "kplay:", err)
+			fmt.Fprintln(stderr, "kplay:", err)
 		}
 		return 1
 	}

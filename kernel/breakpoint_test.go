@@ -114,3 +114,25 @@ func TestStepHitsSurviveTheRingWrapping(t *testing.T) {
 		}
 	}
 }
+
+// TestStepSwitchOntoABreakpointListsTheSwitchOnce: a step to the next
+// switch that a switch breakpoint also stops lists that switch once.
+func TestStepSwitchOntoABreakpointListsTheSwitchOnce(t *testing.T) {
+	k, _ := boot(t, Config{Quiet: true})
+	spawn(t, k, "cpu-hog", SpawnOptions{Name: "a"})
+	spawn(t, k, "cpu-hog", SpawnOptions{Name: "b"})
+	bp, err := k.AddBreakpoint(Breakpoint{Kind: EvSwitch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		res := k.Run(Stop{Until: EvSwitch, Count: 1, Breakpoints: true})
+		if res.Breakpoint != bp.ID || len(res.Hits) != 1 || res.Hits[0].Switch == nil {
+			t.Fatalf("step %d: breakpoint %d, hits %+v", i, res.Breakpoint, res.Hits)
+		}
+	}
+	// Two steps: the breakpoint stops the first, which is listed once.
+	if res := k.Run(Stop{Until: EvSwitch, Count: 2, Breakpoints: true}); len(res.Hits) != 1 || res.Reason != StopBreakpoint {
+		t.Fatalf("two steps: %+v", res)
+	}
+}

@@ -145,7 +145,10 @@ func (k *Kernel) emit(e Event) {
 	k.result.Switches += boolInt(e.Kind == EvSwitch)
 	k.result.IRQs += boolInt(e.Kind == EvIRQ)
 	if k.stop.until == e.Kind && k.stop.remaining > 0 {
-		k.result.Hits = append(k.result.Hits, e.clone())
+		// A breakpoint on this event has listed it already.
+		if n := len(k.result.Hits); n == 0 || k.result.Hits[n-1].Seq != e.Seq || k.result.Hits[n-1].Kind != e.Kind {
+			k.result.Hits = append(k.result.Hits, e.clone())
+		}
 		k.stop.remaining--
 	}
 }

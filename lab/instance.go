@@ -10,9 +10,12 @@ import (
 // DefaultSeed is the seed kplay check and kplay run use without --seed.
 const DefaultSeed = 1
 
-// Binding is one let's value for a seed.
+// Binding is one let's value for a seed. Drawn is true for rand and
+// pick, the values a seed draws; calc and item derive theirs from those,
+// and are often a test's answer.
 type Binding struct {
 	Name, Value string
+	Drawn       bool
 }
 
 // Instance is a lab with its lets drawn for one seed, every ${NAME}
@@ -102,7 +105,7 @@ func (l *Lab) Instantiate(seed uint64) (*Instance, error) {
 			v = w
 		}
 		vals[let.Name] = v
-		in.Params = append(in.Params, Binding{Name: let.Name, Value: v})
+		in.Params = append(in.Params, Binding{Name: let.Name, Value: v, Drawn: let.Fn == "rand" || let.Fn == "pick"})
 	}
 	var err error
 	if in.Setup, err = prepare(l, l.Setup, vals); err != nil {

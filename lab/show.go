@@ -46,7 +46,8 @@ func plural(n int, one, many string) string {
 }
 
 // WriteShow prints the handout of an instance: a header (the lab, the
-// file, the seed, kplay's version), the description, the parameters,
+// file, the seed, kplay's version), the description, the parameters
+// (with res, also the derived values that no question names),
 // then each test numbered, with its points, the numbers of the tests it
 // needs, and its question. With res, the result of running the
 // instance, each test is followed by its answer, or by why there is
@@ -58,16 +59,20 @@ func WriteShow(w io.Writer, in *Instance, res *Result) error {
 	for _, d := range l.Description {
 		b.WriteString(d + "\n")
 	}
-	if len(in.Params) > 0 {
-		b.WriteString("parameters:")
-		for i, p := range in.Params {
-			sep := ","
-			if i == 0 {
-				sep = ""
-			}
-			fmt.Fprintf(&b, "%s %s=%s", sep, p.Name, p.Value)
+	// The parameters are the values the seed draws and the derived ones
+	// a question names; the other derived values (a weight, a slice) are
+	// usually what a test asks for, so only --answers prints them.
+	var given, derived []Binding
+	for _, p := range in.Params {
+		if p.Drawn || in.Lab.asks(p.Name) {
+			given = append(given, p)
+		} else {
+			derived = append(derived, p)
 		}
-		b.WriteString("\n")
+	}
+	writeBindings(&b, "parameters", given)
+	if res != nil {
+		writeBindings(&b, "derived", derived)
 	}
 	number := map[string]int{}
 	for i, t := range l.Tests {
@@ -92,6 +97,34 @@ func WriteShow(w io.Writer, in *Instance, res *Result) error {
 	fmt.Fprintf(&b, "\n%s, %s\n", plural(len(l.Tests), "test", "tests"), plural(l.Points(), "point", "points"))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// asks reports whether a question (a test's Doc) uses ${name}.
+func (l *Lab) asks(name string) bool {
+	for _, t := range l.Tests {
+		for _, d := range t.Doc {
+			if strings.Contains(d, "${"+name+"}") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeBindings prints "label: a=1, b=2", or nothing for no bindings.
+func writeBindings(b *strings.Builder, label string, bs []Binding) {
+	if len(bs) == 0 {
+		return
+	}
+	b.WriteString(label + ":")
+	for i, p := range bs {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(b, "%s %s=%s", sep, p.Name, p.Value)
+	}
+	b.WriteString("\n")
 }
 
 func versionOf(res *Result) string {

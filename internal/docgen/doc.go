@@ -17,6 +17,11 @@
 //	continue   run in the previous block's kernel instead of a fresh one
 //	errors     its commands may fail: their messages show as the REPL's do
 //
+// A block whose info string is "kplay-shell" holds kplay command lines
+// (`kplay check scripts/labs/cfs.kp --seed 7`), run in the repository's
+// root through the CLI; each shows after "$ " with what it printed.
+// Expectations work as above; "errors" lets a command exit non-zero.
+//
 // Man pages come from the cobra command tree through cobra's doc
 // generator, with a fixed date so that they regenerate byte for byte.
 //

@@ -35,11 +35,11 @@ func TestTutorialDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := Tutorial(src, tutorialSrc)
+	want, err := Tutorial(src, tutorialSrc, kplayShell)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Tutorial(src, tutorialSrc)
+	again, err := Tutorial(src, tutorialSrc, kplayShell)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +63,22 @@ func TestTutorialDoc(t *testing.T) {
 	}
 }
 
+// kplayShell runs kplay's command line in the repository's root, as
+// `kplay ARGS` typed there would.
+func kplayShell(args []string) (string, string, int) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err.Error(), 1
+	}
+	if err := os.Chdir(repoPath(".")); err != nil {
+		return "", err.Error(), 1
+	}
+	defer os.Chdir(wd)
+	var out, errb bytes.Buffer
+	status := commands.Run(io.NopCloser(strings.NewReader("")), &out, &errb, args)
+	return out.String(), errb.String(), status
+}
+
 // firstDiff shows the first line where got and want part.
 func firstDiff(got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
@@ -83,7 +99,7 @@ func firstDiff(got, want string) string {
 
 func TestTranscriptShowsPromptCommandAndOutput(t *testing.T) {
 	src := "intro\n```kplay-transcript errors\nsyscall getpid\nexpect = 1$\n\nsyscall nosuch\nexpect-not .\n```\ntext\n```kplay-transcript continue\nsyscall getppid\n```\n"
-	got, err := Tutorial([]byte(src), "t.md.in")
+	got, err := Tutorial([]byte(src), "t.md.in", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +115,7 @@ func TestTranscriptShowsPromptCommandAndOutput(t *testing.T) {
 }
 
 func TestTranscriptBootShowsTheBootLogWithoutTheToolchainVersion(t *testing.T) {
-	got, err := Tutorial([]byte("```kplay-transcript boot\nversion\n```\n"), "t")
+	got, err := Tutorial([]byte("```kplay-transcript boot\nversion\n```\n"), "t", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,10 +142,39 @@ func TestTranscriptErrors(t *testing.T) {
 		"```kplay-transcript\nps\n```\n```kplay-transcript boot continue\nps\n```\n": "t:4: boot and continue exclude each other",
 	}
 	for src, want := range cases {
-		_, err := Tutorial([]byte(src), "t")
+		_, err := Tutorial([]byte(src), "t", nil)
 		if err == nil || err.Error() != want {
 			t.Errorf("%q: error %v, want %s", src, err, want)
 		}
+	}
+}
+
+// TestShellBlocksRunKplaysCommandLine: a kplay-shell block shows each
+// command line after "$ " with what it printed, stdout and stderr, in the
+// repository's root; a failing command needs the errors option.
+func TestShellBlocksRunKplaysCommandLine(t *testing.T) {
+	src := "```kplay-shell errors\nkplay version\nexpect ^kplay \nkplay check scripts/labs/none.kp\nexpect no such file\n```\n"
+	got, err := Tutorial([]byte(src), "t", kplayShell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Generated("t") + "```\n$ kplay version\n"
+	if !strings.HasPrefix(string(got), want) || !strings.Contains(string(got), "\n$ kplay check scripts/labs/none.kp\n") {
+		t.Fatalf("got\n%s", got)
+	}
+	for src, want := range map[string]string{
+		"```kplay-shell\nkplay check scripts/labs/none.kp\n```\n": "t:2: kplay check scripts/labs/none.kp: exit status 1\n",
+		"```kplay-shell\nls\n```\n":                               "t:2: \"ls\": a ```kplay-shell line is a kplay command line",
+		"```kplay-shell boot\n```\n":                              "t:1: unknown option \"boot\" (want errors)",
+		"```kplay-shell\nkplay version\n":                         "t:1: ```kplay-shell block never closed",
+	} {
+		_, err := Tutorial([]byte(src), "t", kplayShell)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: error %v, want %s", src, err, want)
+		}
+	}
+	if _, err := Tutorial([]byte("```kplay-shell\nkplay version\n```\n"), "t", nil); err == nil || err.Error() != "t:1: a ```kplay-shell block and no shell to run it" {
+		t.Errorf("no shell: %v", err)
 	}
 }
 
@@ -212,7 +257,7 @@ func readPages(t *testing.T, dir string) map[string]string {
 // commands read from its standard input.
 func TestTranscriptIsWhatTheCLIPrints(t *testing.T) {
 	cmds := "syscall getpid\nspawn /bin/sh -c \"echo hi | cat\"\nstrace -f sh\nrun 20ms\nps\nbuddyinfo\n"
-	got, err := Tutorial([]byte("```kplay-transcript\n"+cmds+"```\n"), "t")
+	got, err := Tutorial([]byte("```kplay-transcript\n"+cmds+"```\n"), "t", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

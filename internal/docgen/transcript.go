@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"kplay/kernel"
@@ -21,8 +22,17 @@ const Prompt = "kplay> "
 // tutorial regenerates the same under every toolchain.
 const GoVersion = "goX.Y.Z"
 
-// fence opens a block to run; the words after it are its options.
-const fence = "```kplay-transcript"
+// fence opens a block of REPL commands to run; the words after it are
+// its options. shellFence opens a block of kplay command lines.
+const (
+	fence      = "```kplay-transcript"
+	shellFence = "```kplay-shell"
+)
+
+// Shell runs kplay's command line with args (without the program's name)
+// in the repository's root, as a shell there would, and returns what it
+// wrote on stdout and stderr and its exit status.
+type Shell func(args []string) (stdout, stderr string, status int)
 
 // Generated is the first line of a generated file: an HTML comment, so it
 // does not show when the Markdown is rendered.
@@ -30,18 +40,19 @@ func Generated(source string) string {
 	return "<!-- Generated from " + source + " by `make docs`: edit that file, not this one. -->\n"
 }
 
-// Tutorial expands every kplay-transcript block of the Markdown src (see
-// the package doc) into its transcript. file names src in errors, which
+// Tutorial expands every kplay-transcript and kplay-shell block of the
+// Markdown src (see the package doc) into its transcript; shell runs the
+// command lines of kplay-shell blocks. file names src in errors, which
 // are FILE:LINE: message.
-func Tutorial(src []byte, file string) ([]byte, error) {
+func Tutorial(src []byte, file string, shell Shell) ([]byte, error) {
 	var out bytes.Buffer
 	out.WriteString(Generated(file))
 	var (
-		s       *repl.Session
-		inBlock bool
-		opts    map[string]bool
-		lines   []string
-		start   int
+		s     *repl.Session
+		open  string // the fence of the block being read; "" outside one
+		opts  map[string]bool
+		lines []string
+		start int
 	)
 	defer func() {
 		if s != nil {
@@ -55,39 +66,39 @@ func Tutorial(src []byte, file string) ([]byte, error) {
 		n++
 		line := sc.Text()
 		switch {
-		case !inBlock && (line == fence || strings.HasPrefix(line, fence+" ")):
-			inBlock, lines, start = true, nil, n
+		case open == "" && (isFence(line, fence) || isFence(line, shellFence)):
+			open, lines, start = fence, nil, n
+			allowed, want := []string{"boot", "continue", "errors"}, "boot, continue or errors"
+			if isFence(line, shellFence) {
+				open, allowed, want = shellFence, []string{"errors"}, "errors"
+			}
 			opts = map[string]bool{}
-			for _, w := range strings.Fields(strings.TrimPrefix(line, fence)) {
-				if w != "boot" && w != "continue" && w != "errors" {
-					return nil, fmt.Errorf("%s:%d: unknown option %q (want boot, continue or errors)", file, n, w)
+			for _, w := range strings.Fields(strings.TrimPrefix(line, open)) {
+				if !slices.Contains(allowed, w) {
+					return nil, fmt.Errorf("%s:%d: unknown option %q (want %s)", file, n, w, want)
 				}
 				opts[w] = true
 			}
-		case inBlock && strings.TrimSpace(line) == "```":
-			inBlock = false
-			if !opts["continue"] || s == nil {
-				if opts["continue"] {
-					return nil, fmt.Errorf("%s:%d: continue with no block before it", file, start)
+		case open != "" && strings.TrimSpace(line) == "```":
+			var text string
+			var err error
+			if open == shellFence {
+				if shell == nil {
+					return nil, fmt.Errorf("%s:%d: a %s block and no shell to run it", file, start, shellFence)
 				}
-				if s != nil {
-					s.Close()
+				text, err = shellTranscript(shell, lines, opts["errors"], file, start)
+			} else {
+				if s, err = blockSession(s, opts, file, start); err != nil {
+					return nil, err
 				}
-				var err error
-				if s, err = newSession(!opts["boot"]); err != nil {
-					return nil, fmt.Errorf("%s:%d: boot: %w", file, start, err)
-				}
-			} else if opts["boot"] {
-				return nil, fmt.Errorf("%s:%d: boot and continue exclude each other", file, start)
+				text, err = transcript(s, lines, opts["errors"], file, start)
 			}
-			text, err := transcript(s, lines, opts["errors"], file, start)
 			if err != nil {
 				return nil, err
 			}
-			out.WriteString("```\n")
-			out.WriteString(text)
-			out.WriteString("```\n")
-		case inBlock:
+			open = ""
+			out.WriteString("```\n" + text + "```\n")
+		case open != "":
 			lines = append(lines, line)
 		default:
 			out.WriteString(line)
@@ -97,10 +108,37 @@ func Tutorial(src []byte, file string) ([]byte, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	if inBlock {
-		return nil, fmt.Errorf("%s:%d: %s block never closed", file, start, fence)
+	if open != "" {
+		return nil, fmt.Errorf("%s:%d: %s block never closed", file, start, open)
 	}
 	return out.Bytes(), nil
+}
+
+// isFence reports whether line opens a block of fence f.
+func isFence(line, f string) bool {
+	return line == f || strings.HasPrefix(line, f+" ")
+}
+
+// blockSession returns the session a kplay-transcript block with opts
+// runs in: s for continue, else a freshly booted one (s is closed).
+func blockSession(s *repl.Session, opts map[string]bool, file string, start int) (*repl.Session, error) {
+	if opts["continue"] {
+		if s == nil {
+			return nil, fmt.Errorf("%s:%d: continue with no block before it", file, start)
+		}
+		if opts["boot"] {
+			return s, fmt.Errorf("%s:%d: boot and continue exclude each other", file, start)
+		}
+		return s, nil
+	}
+	if s != nil {
+		s.Close()
+	}
+	s, err := newSession(!opts["boot"])
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: boot: %w", file, start, err)
+	}
+	return s, nil
 }
 
 // newSession boots a kernel as `kplay --color never` does (the CLI's
@@ -126,29 +164,15 @@ func transcript(s *repl.Session, lines []string, errorsOK bool, file string, fir
 		b.WriteString(boot.String()) // the boot log, empty when quiet
 		boot.Reset()
 	}
-	var last bytes.Buffer // the output of the last command
-	lastCmd := ""
-	for i, line := range lines {
-		at := fmt.Sprintf("%s:%d", file, first+1+i)
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		if word, re, ok := strings.Cut(line, " "); ok && (word == "expect" || word == "expect-not") {
-			if err := check(word, strings.TrimSpace(re), lastCmd, last.String()); err != nil {
-				return "", fmt.Errorf("%s: %w", at, err)
-			}
-			continue
-		}
+	err := runLines(lines, file, first, func(at, line string) (string, error) {
 		if s.Quit() {
 			return "", fmt.Errorf("%s: a command after quit", at)
 		}
-		last.Reset()
-		lastCmd = line
-		s.SetOutput(&last)
+		var out bytes.Buffer
+		s.SetOutput(&out)
 		err := s.Exec(line)
 		b.WriteString(Prompt + line + "\n")
-		b.WriteString(last.String())
+		b.WriteString(out.String())
 		if err != nil {
 			var ie *repl.InternalError
 			if errors.As(err, &ie) {
@@ -159,9 +183,62 @@ func transcript(s *repl.Session, lines []string, errorsOK bool, file string, fir
 			}
 			b.WriteString(err.Error() + "\n")
 		}
-	}
+		return out.String(), nil
+	})
 	s.SetOutput(&bytes.Buffer{}) // a continued block starts with nothing pending
+	if err != nil {
+		return "", err
+	}
 	return strings.ReplaceAll(b.String(), runtime.Version(), GoVersion), nil
+}
+
+// shellTranscript runs each line of a kplay-shell block, `kplay ARGS`
+// with ARGS split at spaces (no quoting), and returns each after "$ ",
+// then what it printed on stdout and stderr. Expectations work as in
+// transcript; a command that fails fails the generation unless errorsOK.
+func shellTranscript(shell Shell, lines []string, errorsOK bool, file string, first int) (string, error) {
+	var b strings.Builder
+	err := runLines(lines, file, first, func(at, line string) (string, error) {
+		args := strings.Fields(line)
+		if args[0] != "kplay" {
+			return "", fmt.Errorf("%s: %q: a %s line is a kplay command line", at, line, shellFence)
+		}
+		stdout, stderr, status := shell(args[1:])
+		if status != 0 && !errorsOK {
+			return "", fmt.Errorf("%s: %s: exit status %d\n%s%s(a block whose commands may fail says so: %s errors)", at, line, status, stdout, stderr, shellFence)
+		}
+		b.WriteString("$ " + line + "\n" + stdout + stderr)
+		return stdout + stderr, nil
+	})
+	return b.String(), err
+}
+
+// runLines goes through a block's lines (first is the line of its fence,
+// for errors FILE:LINE): blank lines are skipped, `expect REGEX` and
+// `expect-not REGEX` check the output of the command before them, and
+// every other line is a command, which run executes and returns what it
+// printed.
+func runLines(lines []string, file string, first int, run func(at, line string) (string, error)) error {
+	last, lastCmd := "", ""
+	for i, line := range lines {
+		at := fmt.Sprintf("%s:%d", file, first+1+i)
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if word, re, ok := strings.Cut(line, " "); ok && (word == "expect" || word == "expect-not") {
+			if err := check(word, strings.TrimSpace(re), lastCmd, last); err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+			continue
+		}
+		out, err := run(at, line)
+		if err != nil {
+			return err
+		}
+		last, lastCmd = out, line
+	}
+	return nil
 }
 
 // check tests an expectation (word is expect or expect-not) against out,
