@@ -20,8 +20,9 @@ build:
 FUZZTIME ?= 60s
 .PHONY: docs man fuzz fuzz-syscalls bench
 # docs regenerates everything generated under docs/: the command reference
-# from the command table, the tutorial's transcripts (docs/tutorial.md from
-# docs/tutorial.md.in) and the man pages. make test fails while any of them
+# from the command table, the transcripts of the tutorial and the README
+# (docs/tutorial.md from docs/tutorial.md.in, README.md from README.md.in)
+# and the man pages. make test fails while any of them
 # differs from a regeneration.
 docs:
 	$(GO) test ./repl -run 'TestCommandsDoc|TestTopicsDoc' -update

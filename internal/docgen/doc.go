@@ -1,8 +1,9 @@
 // Package docgen generates the documentation that is made from kplay
-// itself, so that it cannot go stale: the tutorial's transcripts and the
-// man pages.
+// itself, so that it cannot go stale: the transcripts of the tutorial and
+// the README, and the man pages.
 //
-// The tutorial's source is docs/tutorial.md.in, Markdown in which a fenced
+// The tutorial's source is docs/tutorial.md.in (the README's,
+// README.md.in), Markdown in which a fenced
 // block whose info string is "kplay-transcript" holds REPL command lines.
 // Tutorial runs each such block in a freshly booted kernel, as
 // `kplay --quiet --color never` would (virtual clock, so the same lines
@@ -25,8 +26,8 @@
 // Man pages come from the cobra command tree through cobra's doc
 // generator, with a fixed date so that they regenerate byte for byte.
 //
-// The tests of this package fail when docs/tutorial.md or docs/man differ
-// from a regeneration; `make docs` (or `go test ./internal/docgen -update`)
+// The tests of this package fail when docs/tutorial.md, README.md or
+// docs/man differ from a regeneration; `make docs` (or `go test ./internal/docgen -update`)
 // rewrites them. The package sits beside the REPL and the CLI, which it
 // drives; nothing imports it.
 package docgen

@@ -19,47 +19,53 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/tutorial.md and docs/man from their sources")
 
-const (
-	tutorialSrc = "docs/tutorial.md.in"
-	tutorialOut = "docs/tutorial.md"
-	manDir      = "docs/man"
-)
+const manDir = "docs/man"
+
+// transcribed lists the pages whose transcripts are generated: each
+// source (.md.in) and the page made from it.
+var transcribed = []struct{ src, out string }{
+	{"docs/tutorial.md.in", "docs/tutorial.md"},
+	{"README.md.in", "README.md"},
+}
 
 func repoPath(p string) string { return filepath.Join("..", "..", filepath.FromSlash(p)) }
 
-// TestTutorialDoc regenerates the tutorial's transcripts and fails when
-// the committed docs/tutorial.md differs: the transcripts are real and
-// current, and the virtual clock makes them the same bytes every run.
+// TestTutorialDoc regenerates the transcripts of the tutorial and the
+// README and fails when a committed page differs: the transcripts are
+// real and current, and the virtual clock makes them the same bytes every
+// run.
 func TestTutorialDoc(t *testing.T) {
-	src, err := os.ReadFile(repoPath(tutorialSrc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := Tutorial(src, tutorialSrc, kplayShell)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := Tutorial(src, tutorialSrc, kplayShell)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, again) {
-		t.Fatal("two generations of the tutorial differ: its transcripts are not deterministic")
-	}
-	if *update {
-		if err := os.WriteFile(repoPath(tutorialOut), want, 0o644); err != nil {
+	for _, p := range transcribed {
+		src, err := os.ReadFile(repoPath(p.src))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	got, err := os.ReadFile(repoPath(tutorialOut))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is out of date with %s or with kplay's output; run: make docs\n%s", tutorialOut, tutorialSrc, firstDiff(string(got), string(want)))
-	}
-	if bytes.Contains(want, []byte(fence)) {
-		t.Fatal("a transcript block was left unexpanded")
+		want, err := Tutorial(src, p.src, kplayShell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Tutorial(src, p.src, kplayShell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want, again) {
+			t.Fatalf("two generations of %s differ: its transcripts are not deterministic", p.out)
+		}
+		if *update {
+			if err := os.WriteFile(repoPath(p.out), want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(repoPath(p.out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s is out of date with %s or with kplay's output; run: make docs\n%s", p.out, p.src, firstDiff(string(got), string(want)))
+		}
+		if bytes.Contains(want, []byte(fence)) || bytes.Contains(want, []byte(shellFence)) {
+			t.Fatalf("%s: a transcript block was left unexpanded", p.out)
+		}
 	}
 }
 
