@@ -2,8 +2,10 @@ package commands
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -20,7 +22,7 @@ func loadLabs(stderr io.Writer, files []string, seed uint64) ([]*lab.Instance, e
 	var ins []*lab.Instance
 	bad := false
 	for _, file := range files {
-		src, err := os.ReadFile(file)
+		src, err := readFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -38,6 +40,28 @@ func loadLabs(stderr io.Writer, files []string, seed uint64) ([]*lab.Instance, e
 		return nil, errFailed
 	}
 	return ins, nil
+}
+
+// readFile reads a lab or script; its error is "FILE: reason", as a
+// mistake in one is FILE:LINE:COL: message.
+func readFile(file string) ([]byte, error) {
+	src, err := os.ReadFile(file)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return nil, fmt.Errorf("%s: %v", file, pe.Err)
+	}
+	return src, err
+}
+
+// needFiles is Args for commands that take FILE...: it says what is
+// missing instead of cobra's "requires at least 1 arg(s)".
+func needFiles(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("%s needs %s (usage: %s)", cmd.Name(), what, cmd.UseLine())
+		}
+		return nil
+	}
 }
 
 func newCheckCmd(g *globalOpts, stdout, stderr io.Writer) *cobra.Command {
@@ -60,7 +84,7 @@ records the seed and the kplay version. --out writes it to a file.
 
 The exit status is 0 only when every test of every lab passed. See
 docs/labs/authoring.md for the lab format.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needFiles("a lab file or more"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validFormat(format) {
 				return fmt.Errorf("--format %q: want text, tap, junit or gradescope", format)
@@ -107,7 +131,7 @@ docs/labs/authoring.md for the lab format.`,
 		},
 	}
 	f := cmd.Flags()
-	f.Uint64Var(&seed, "seed", lab.DefaultSeed, "seed for the labs' let parameters")
+	addSeedFlag(f, &seed, "seed for the labs' let parameters")
 	f.StringVar(&format, "format", "text", "report format: "+strings.Join(lab.Formats, ", "))
 	f.StringVar(&outPath, "out", "", "write the report to this file instead of stdout")
 	return cmd

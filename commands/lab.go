@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"kplay/lab"
 	"kplay/repl"
@@ -96,13 +98,26 @@ func resolveLab(arg, dir string) (string, error) {
 	return "", fmt.Errorf("lab %q: no such lab in %s (kplay lab list shows them) and no such file", arg, d)
 }
 
-// parseSeed reads --seed: a whole number that fits in 64 bits.
-func parseSeed(s string) (uint64, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+// seedValue is --seed: a whole number that fits in 64 bits. As a flag
+// value, its mistakes read as every other flag's: invalid argument "x"
+// for "--seed" flag: want a whole number from 0 to 18446744073709551615.
+type seedValue uint64
+
+func (s *seedValue) String() string { return strconv.FormatUint(uint64(*s), 10) }
+func (s *seedValue) Type() string   { return "uint" }
+func (s *seedValue) Set(v string) error {
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("--seed %q: want a whole number from 0 to %d", s, uint64(1<<64-1))
+		return fmt.Errorf("want a whole number from 0 to %d", uint64(math.MaxUint64))
 	}
-	return n, nil
+	*s = seedValue(n)
+	return nil
+}
+
+// addSeedFlag adds --seed, lab.DefaultSeed unless given, to f.
+func addSeedFlag(f *pflag.FlagSet, seed *uint64, usage string) {
+	*seed = lab.DefaultSeed
+	f.Var((*seedValue)(seed), "seed", usage)
 }
 
 func newLabCmd(g *globalOpts, stdout, stderr io.Writer) *cobra.Command {
@@ -127,7 +142,7 @@ the work with "kplay check --seed N", and compares with "--answers".`,
 }
 
 func newLabShowCmd(g *globalOpts, dir *string, stdout, stderr io.Writer) *cobra.Command {
-	var seedFlag string
+	var seed uint64
 	var answers bool
 	cmd := &cobra.Command{
 		Use:   "show LAB",
@@ -153,15 +168,11 @@ when a test did not pass for that seed (its entry says why).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			seed, err := parseSeed(seedFlag)
-			if err != nil {
-				return err
-			}
 			file, err := resolveLab(args[0], *dir)
 			if err != nil {
 				return err
 			}
-			src, err := os.ReadFile(file)
+			src, err := readFile(file)
 			if err != nil {
 				return err
 			}
@@ -213,7 +224,7 @@ when a test did not pass for that seed (its entry says why).`,
 		}
 		return names, cobra.ShellCompDirectiveDefault
 	}
-	cmd.Flags().StringVar(&seedFlag, "seed", strconv.Itoa(lab.DefaultSeed), "seed for the lab's let parameters")
+	addSeedFlag(cmd.Flags(), &seed, "seed for the lab's let parameters")
 	cmd.Flags().BoolVar(&answers, "answers", false, "run the lab and print each test's answer")
 	return cmd
 }

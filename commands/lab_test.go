@@ -216,8 +216,15 @@ func TestLabBadInput(t *testing.T) {
 		{[]string{"lab", "show", "nosuch"}, `lab "nosuch": no such lab in ../scripts/labs (kplay lab list shows them) and no such file`},
 		{[]string{"lab", "show", "nosuch", "--labs", t.TempDir()}, `no such lab in`},
 		{[]string{"lab", "show", "missing.kp"}, `lab "missing.kp": no such file`},
-		{[]string{"lab", "show", p, "--seed", "seven"}, `--seed "seven": want a whole number from 0 to 18446744073709551615`},
-		{[]string{"lab", "show", p, "--seed", "-1"}, `--seed "-1": want a whole number`},
+		{[]string{"lab", "show", p, "--seed", "seven"}, `invalid argument "seven" for "--seed" flag: want a whole number from 0 to 18446744073709551615`},
+		{[]string{"lab", "show", p, "--seed", "-1"}, `invalid argument "-1" for "--seed" flag: want a whole number`},
+		{[]string{"check", p, "--seed", "abc"}, `invalid argument "abc" for "--seed" flag: want a whole number from 0 to 18446744073709551615`},
+		{[]string{"run", p, "--seed", "1.5"}, `invalid argument "1.5" for "--seed" flag: want a whole number`},
+		{[]string{"check"}, `check needs a lab file or more (usage: kplay check FILE... [flags])`},
+		{[]string{"run"}, `run needs a script file or more (usage: kplay run FILE... [flags])`},
+		{[]string{"version", "--color", "sometimes"}, `--color "sometimes": want auto, always or never`},
+		{[]string{"check", p, "--mem", "65G"}, `mem 65G: want between 4M and 64G`},
+		{[]string{"version", "--clock", "wall"}, `clock "wall": want virtual or real`},
 		{[]string{"lab", "show", p, "--seed", "18446744073709551616"}, `want a whole number`},
 		{[]string{"lab", "show"}, `lab show needs one LAB: a lab's name (kplay lab list) or a .kp file`},
 		{[]string{"lab", "show", p, p}, `lab show needs one LAB`},
@@ -227,6 +234,15 @@ func TestLabBadInput(t *testing.T) {
 		out, stderr, err := kplay(t, "", c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || out != "" || stderr != "" {
 			t.Errorf("%q: got %v, stdout %q, stderr %q; want one line with %q", c.args, err, out, stderr, c.want)
+		}
+	}
+	// A file that cannot be read is FILE: reason on stderr, as a mistake
+	// in one is FILE:LINE:COL: message.
+	missing := filepath.Join(t.TempDir(), "missing.kp")
+	for _, args := range [][]string{{"check", missing}, {"run", missing}} {
+		out, stderr, err := kplay(t, "", args...)
+		if !errors.Is(err, errFailed) || out != "" || stderr != missing+": no such file or directory\n" {
+			t.Errorf("%q: got %v, stdout %q, stderr %q", args, err, out, stderr)
 		}
 	}
 	// A mistake in the lab is FILE:LINE:COL on stderr, as kplay check prints it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,8 @@ func parseMem(s string) (int64, error) {
 		mult, t = 1<<30, t[:len(t)-1]
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (64<<30)/mult {
+	// The range (4M to 64G) is the kernel's to check (Config.Check).
+	if err != nil || n <= 0 || n > (1<<50)/mult {
 		return 0, fmt.Errorf("--mem %q: want a size like 64M, 1G or 65536K", s)
 	}
 	return n * mult, nil
@@ -75,7 +77,7 @@ func (g *globalOpts) useColor(stdinTTY bool) (bool, error) {
 	case "never":
 		color.NoColor = true
 		return false, nil
-	case "auto", "":
+	case "auto":
 		on := !color.NoColor && stdinTTY
 		color.NoColor = !on
 		return on, nil
@@ -145,6 +147,18 @@ terminal, it reads stdin as a script.`,
 	} {
 		root.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}
+	// Every command checks the global flags, even one that boots no
+	// kernel (version, check of no lab): a typo is an error everywhere.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !slices.Contains([]string{"auto", "always", "never"}, g.color) {
+			return fmt.Errorf("--color %q: want auto, always or never", g.color)
+		}
+		cfg, err := g.kernelConfig()
+		if err != nil {
+			return err
+		}
+		return cfg.Check()
+	}
 	root.AddCommand(newRunCmd(g, stdout, stderr), newCheckCmd(g, stdout, stderr), newLabCmd(g, stdout, stderr), newVersionCmd(stdout), newBenchCmd(g, stdout))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -195,7 +209,7 @@ mistake in one (FILE:LINE:COL) stops the run before anything runs.
 
 A lab (see kplay check) runs too, its tests in order; --seed draws its
 let parameters (default 1).`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needFiles("a script file or more"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ins, err := loadLabs(stderr, args, seed)
 			if err != nil {
@@ -215,7 +229,7 @@ let parameters (default 1).`,
 			return nil
 		},
 	}
-	cmd.Flags().Uint64Var(&seed, "seed", lab.DefaultSeed, "seed for a lab's let parameters")
+	addSeedFlag(cmd.Flags(), &seed, "seed for a lab's let parameters")
 	return cmd
 }
 

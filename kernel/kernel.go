@@ -64,6 +64,10 @@ type Config struct {
 	Host host.Ops
 }
 
+// Check reports what Boot would refuse in c (an unknown clock, HZ out of
+// range, too little memory) without booting.
+func (c Config) Check() error { return c.setDefaults() }
+
 func (c *Config) setDefaults() error {
 	if c.Clock == "" {
 		c.Clock = "virtual"
