@@ -372,7 +372,7 @@ func TestWrongAnswerFailsWithAUsefulMessage(t *testing.T) {
 		t.Fatal("a wrong answer must fail")
 	}
 	for _, want := range []string{
-		"  FAIL  close a descriptor never opened (0/2 points)\n        " + p + ":40: expect-json .ret == -2: .ret is -9, in the output of \"syscall --json close 54\"\n        saw instead:\n        | {\n",
+		"  FAIL  close a descriptor never opened (0/2 points)\n        " + p + ":40: expect-json .ret == -2: .ret is -9, in the output of \"syscall --json close 54\"\n  FAIL  write",
 		"  FAIL  write from an address nobody mapped (0/2 points)\n        " + p + ":50: expect-json .ret == -13: .ret is -14, in the output of \"syscall --json write 1 0x10 3\"\n",
 		"  FAIL  strace -f follows the fork (0/3 points)\n        " + p + ":79: expect-block: no line is \"fork()                                  = 8\" in the output of \"run 50ms\"\n",
 		"  SKIP  strace -c counts calls and errors (0/2 points)\n",
@@ -392,6 +392,7 @@ func TestCheckExpectErrorAndBlock(t *testing.T) {
 		{"syscall getpid\nexpect-block\ngetpid()\nend\n", `expect-block: no line is "getpid()" in the output of "syscall getpid"`},
 		{"syscall write 1 \"a\\nb\\n\" 4\nexpect-block\na\nc\nend\n", `expect-block: block line 2: want "c", got "b" in the output of`},
 		{"syscall write 1 \"a\\nb\\n\" 4\nexpect-block\na\nb\nend\n", ""},
+		{"ps --json\nexpect-json '.[1].pid' == \"1\"\n", `expect-json '.[1].pid' == "1": .[1].pid is 1 (a number; the check wants a string), in the output of "ps --json"`},
 		{"ps --json\nexpect-json .pid == 1\n", `expect-json .pid == 1: . is an array, not an object, in the output of "ps --json"`},
 		{"syscall getpid\nexpect-json . == 1\n", `expect-json . == 1: the output of "syscall getpid" is not JSON: no line starts with { or [`},
 		{"syscall getpid\nquit\nsyscall nosuch\n", ""},

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"kplay/repl"
 )
 
 // DefaultSeed is the seed kplay check and kplay run use without --seed.
@@ -130,9 +132,9 @@ func prepare(l *Lab, src []Step, vals map[string]string) ([]step, error) {
 			st.Text = substitute(s.Text, vals, false)
 		case Expect, ExpectNot, ExpectError:
 			st.Text = substitute(s.Text, vals, true)
-			re, err := regexp.Compile("(?m)" + st.Text)
+			re, err := repl.CompileExpect(st.Text)
 			if err != nil {
-				return nil, &Error{File: l.File, Line: s.Line, Col: s.Col, Msg: fmt.Sprintf("%s: bad regular expression: %v", s.Directive, err)}
+				return nil, &Error{File: l.File, Line: s.Line, Col: s.Col, Msg: s.Directive + ": " + err.Error()}
 			}
 			st.re = re
 		case ExpectJSON:

@@ -194,6 +194,11 @@ func (p *parser) parse() error {
 			p.body = true
 			err = p.expect(word, rest, line, indent+1, argCol)
 		default:
+			// A REPL command; a misspelt directive (expct) is caught here,
+			// before anything runs, rather than as an unknown command.
+			if repl.Lookup(word) == nil && !strings.Contains(word, "${") {
+				return p.errf(line, indent+1, "%q is neither a directive nor a REPL command (kplay's help lists the commands)", word)
+			}
 			p.body = true
 			p.haveCmd = true
 			p.add(Step{Kind: Command, Line: line, Col: indent + 1, Text: trimmed})

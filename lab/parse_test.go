@@ -85,8 +85,10 @@ func TestParseErrorsSayFileLineCol(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"expect x\n", "f.kp:1:1: expect before any command"},
 		{"ps\ntest \"a\"\nexpect x\n", `f.kp:3:1: expect before any command in test "a"`},
-		{"ps\nexpect (\n", "f.kp:2:8: expect: bad regular expression: error parsing regexp: missing closing ): `(?m)(`"},
-		{"ps\n  expect-not   [z-a]\n", "f.kp:2:16: expect-not: bad regular expression: error parsing regexp: invalid character class range: `z-a`"},
+		{"ps\nexpect (\n", `f.kp:2:8: expect: bad regular expression "(": missing closing )`},
+		{"ps\n  expect-not   [z-a]\n", `f.kp:2:16: expect-not: bad regular expression "[z-a]": invalid character class range`},
+		{"ps\nexpct getpid\n", `f.kp:2:1: "expct" is neither a directive nor a REPL command (kplay's help lists the commands)`},
+		{"test \"a\"\n  sycall getpid\n", `f.kp:2:3: "sycall" is neither a directive nor a REPL command (kplay's help lists the commands)`},
 		{"ps\nexpect\n", "f.kp:2:7: expect needs a regular expression"},
 		{"ps\nlab late\n", "f.kp:2:1: lab belongs in the header, before any let, test or command"},
 		{"lab a\nlab b\n", `f.kp:2:1: a second lab line (the lab is already named "a")`},
@@ -259,5 +261,23 @@ func TestJSONPaths(t *testing.T) {
 	}
 	if _, err := decodeOutput("no json here\n"); err == nil || !strings.Contains(err.Error(), "no line starts with { or [") {
 		t.Fatalf("%v", err)
+	}
+}
+
+func TestClipKeepsTheFirstLines(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 2, ""},
+		{"a\nb\n", 2, "a\nb\n"},
+		{"a\nb", 2, "a\nb"},
+		{"a\nb\nc\n", 2, "a\nb\n... (1 more line)\n"},
+		{"a\nb\nc\nd", 1, "a\n... (3 more lines)\n"},
+	} {
+		if got := clip(c.in, c.n); got != c.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
 	}
 }

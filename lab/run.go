@@ -210,7 +210,7 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer, answers *[]Answer) *Failu
 		}
 	}
 	fail := func(st step, msg, seen string) *Failure {
-		return &Failure{File: r.file, Line: st.Line, Message: msg, Seen: seen}
+		return &Failure{File: r.file, Line: st.Line, Message: msg, Seen: clip(seen, maxSeenLines)}
 	}
 	for _, st := range steps {
 		if r.quitLine > 0 {
@@ -300,7 +300,13 @@ func (r *runner) steps(steps []step, tr *bytes.Buffer, answers *[]Answer) *Failu
 				return fail(st, fmt.Sprintf("expect-json %s: %s is %s, %v", st.Text, c.path, render(got), err), last.String())
 			}
 			if !ok {
-				return fail(st, fmt.Sprintf("expect-json %s: %s is %s, in the output of %q", st.Text, c.path, render(got), lastCmd), last.String())
+				// The message has the value; the whole document (170 lines
+				// of ps --json) would bury it.
+				kinds := ""
+				if k, w := kindOf(got), kindOf(c.want); k != w {
+					kinds = fmt.Sprintf(" (%s; the check wants %s)", k, w)
+				}
+				return fail(st, fmt.Sprintf("expect-json %s: %s is %s%s, in the output of %q", st.Text, c.path, render(got), kinds, lastCmd), "")
 			}
 			if ans != nil {
 				ans.Found = append(ans.Found, c.path+" = "+render(got))
@@ -347,4 +353,20 @@ func matchBlock(want []string, out string) (int, string) {
 		got = fmt.Sprintf("%q", lines[bestAt+best])
 	}
 	return 0, fmt.Sprintf("block line %d: want %q, got %s", best+1, want[best], got)
+}
+
+// maxSeenLines is how much of a command's output a failure keeps: enough
+// for any expectation's context, not a whole /proc file in every report.
+const maxSeenLines = 60
+
+// clip keeps the first n lines of s and says how many it left out.
+func clip(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "") + "... (" + plural(len(lines)-n, "more line", "more lines") + ")\n"
 }

@@ -3,9 +3,11 @@ package repl
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 )
 
@@ -46,9 +48,9 @@ func RunScript(s *Session, r io.Reader, file string) error {
 			if rest == "" {
 				return &ScriptError{File: file, Line: n, Msg: word + " needs a regular expression"}
 			}
-			re, err := regexp.Compile("(?m)" + rest)
+			re, err := CompileExpect(rest)
 			if err != nil {
-				return &ScriptError{File: file, Line: n, Msg: fmt.Sprintf("%s: bad regular expression: %v", word, err)}
+				return &ScriptError{File: file, Line: n, Msg: word + ": " + err.Error()}
 			}
 			matched := re.Match(last.Bytes())
 			if word == "expect" && !matched {
@@ -77,4 +79,20 @@ func RunScript(s *Session, r io.Reader, file string) error {
 		return &ScriptError{File: file, Line: 0, Msg: err.Error()}
 	}
 	return nil
+}
+
+// CompileExpect compiles an expectation's regular expression as scripts
+// and labs match it: Go's syntax, in multi-line mode (^ and $ at each
+// line). Its error names the expression as written and what is wrong:
+// bad regular expression "(": missing closing ).
+func CompileExpect(pattern string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile("(?m)" + pattern)
+	if err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("bad regular expression %q: %s", pattern, se.Code)
+		}
+		return nil, fmt.Errorf("bad regular expression %q: %v", pattern, err)
+	}
+	return re, nil
 }

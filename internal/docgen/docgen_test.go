@@ -142,7 +142,7 @@ func TestTranscriptErrors(t *testing.T) {
 		"```kplay-transcript\nexpect x\n```\n":                                       "t:2: expect before any command",
 		"```kplay-transcript\nsyscall getpid\nexpect-not = 1$\n```\n":                "t:3: expect-not = 1$: matched \"= 1\" in the output of \"syscall getpid\"",
 		"```kplay-transcript\nsyscall getpid\nexpect = 2$\n```\n":                    "t:3: expect = 2$: no match in the output of \"syscall getpid\":\ngetpid()                                = 1\n",
-		"```kplay-transcript\nsyscall getpid\nexpect (\n```\n":                       "t:3: expect: bad regular expression: error parsing regexp: missing closing ): `(?m)(`",
+		"```kplay-transcript\nsyscall getpid\nexpect (\n```\n":                       `t:3: expect: bad regular expression "(": missing closing )`,
 		"x\n```kplay-transcript continue\nps\n```\n":                                 "t:2: continue with no block before it",
 		"```kplay-transcript\nquit\nps\n```\n":                                       "t:3: a command after quit",
 		"```kplay-transcript\nps\n```\n```kplay-transcript boot continue\nps\n```\n": "t:4: boot and continue exclude each other",

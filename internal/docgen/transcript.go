@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -247,9 +246,9 @@ func check(word, pattern, cmd, out string) error {
 	if cmd == "" {
 		return fmt.Errorf("%s before any command", word)
 	}
-	re, err := regexp.Compile("(?m)" + pattern)
+	re, err := repl.CompileExpect(pattern)
 	if err != nil {
-		return fmt.Errorf("%s: bad regular expression: %v", word, err)
+		return fmt.Errorf("%s: %w", word, err)
 	}
 	loc := re.FindStringIndex(out)
 	switch {
