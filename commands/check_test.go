@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -285,7 +286,8 @@ func TestCheckJUnitXML(t *testing.T) {
 	if f != s.Failures || k != s.Skipped || len(s.Cases) != s.Tests {
 		t.Fatalf("elements %d failures, %d skipped, %d cases", f, k, len(s.Cases))
 	}
-	if len(s.Properties) != 3 || s.Properties[0].Name != "seed" || s.Properties[0].Value != "1" || s.Properties[1].Value != repl.Version || s.Properties[2].Name != "let.n" {
+	if len(s.Properties) != 5 || s.Properties[0].Name != "seed" || s.Properties[0].Value != "1" || s.Properties[1].Value != repl.Version ||
+		s.Properties[2].Name+"="+s.Properties[2].Value != "score=7" || s.Properties[3].Name+"="+s.Properties[3].Value != "max_score=15" || s.Properties[4].Name != "let.n" {
 		t.Fatalf("properties %+v", s.Properties)
 	}
 	c := s.Cases[1]
@@ -445,5 +447,45 @@ func guideShows(t *testing.T, guide string, args ...string) {
 	out = strings.ReplaceAll(out, "kplay "+repl.Version, "kplay 0.1.0-dev")
 	if !strings.Contains(guide, "$ kplay "+strings.Join(args, " ")+"\n"+out+"```\n") {
 		t.Fatalf("the guide does not show the output of kplay %s:\n%s", strings.Join(args, " "), out)
+	}
+}
+
+// TestTAPReadByProve feeds a report to a real TAP consumer, Perl's prove
+// (Test::Harness), where the machine has it. Test::Harness stops at TAP
+// version 13, so the version line is given as 13 (version 14 only adds
+// to 13: subtests, which kplay's reports do not use).
+func TestTAPReadByProve(t *testing.T) {
+	prove, err := exec.LookPath("prove")
+	if err != nil {
+		t.Skip("no prove here")
+	}
+	p := writeLab(t, "mixed.kp", "lab mixed\ntest \"one\" points 1\nsyscall getpid\nexpect = 1$\n"+
+		"test \"two\" points 2\nsyscall getpid\nexpect = 2$\ntest \"three\" after \"two\"\nsyscall getpid\n"+
+		"test \"four\"\nsyscall write 1 \"a\\nnot ok 9\\n# b\\n\" 15\nexpect = 15$\n")
+	out, _, _ := kplay(t, "", "check", "--format", "tap", p)
+	if !strings.HasPrefix(out, "TAP version 14\n") {
+		t.Fatalf("not TAP 14:\n%s", out)
+	}
+	tap := filepath.Join(t.TempDir(), "r.tap")
+	os.WriteFile(tap, []byte(strings.Replace(out, "TAP version 14", "TAP version 13", 1)), 0o644)
+	got, err := exec.Command(prove, "--exec", "cat", tap).CombinedOutput()
+	if err == nil {
+		t.Fatalf("prove passed a failing report:\n%s", got)
+	}
+	for _, want := range []string{"Failed 1/4 subtests", "less 1 skipped subtest: 2 okay", "Failed test:  2\n", "Tests: 4 Failed: 1"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("prove's summary lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestJUnitSetupFailureIsTyped: when the lines before the first test
+// fail, every test fails with type "setup", not "expectation".
+func TestJUnitSetupFailureIsTyped(t *testing.T) {
+	p := writeLab(t, "setup.kp", "syscall getpid\nexpect = 2$\ntest \"a\"\nps\ntest \"b\"\nps\n")
+	out, _, err := kplay(t, "", "check", "--format", "junit", p)
+	if err == nil || strings.Count(out, `<failure message="`+p+`:2: the setup before the first test failed: expect = 2$`) != 2 ||
+		strings.Count(out, `type="setup"`) != 2 || strings.Contains(out, `type="expectation"`) {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

@@ -221,7 +221,7 @@ type junitMessage struct {
 }
 
 // WriteJUnit prints JUnit XML: one testsuite per lab with the seed, the
-// kplay version and the lets as properties, one testcase per test with a
+// kplay version, the score, max_score and the lets as properties, one testcase per test with a
 // failure (message and the output seen) or skipped element, and each
 // test's transcript as system-out. No time attributes: there is no wall
 // clock to report.
@@ -230,14 +230,20 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 	for _, r := range results {
 		p, f, k := r.Counts()
 		s := junitSuite{Name: r.Lab, Tests: p + f + k, Failures: f, Skipped: k, File: r.File, SystemOut: newJUnitText(r.SetupOutput)}
-		s.Properties = append(s.Properties, junitProperty{"seed", fmt.Sprint(r.Seed)}, junitProperty{"kplay.version", r.Version})
+		score, max := r.Score()
+		s.Properties = append(s.Properties, junitProperty{"seed", fmt.Sprint(r.Seed)}, junitProperty{"kplay.version", r.Version},
+			junitProperty{"score", fmt.Sprint(score)}, junitProperty{"max_score", fmt.Sprint(max)})
 		for _, b := range r.Params {
 			s.Properties = append(s.Properties, junitProperty{"let." + b.Name, b.Value})
 		}
 		for _, t := range r.Tests {
 			c := junitCase{Name: t.Name, Classname: r.Lab, SystemOut: newJUnitText(t.Output)}
 			if t.Failure != nil {
-				c.Failure = &junitMessage{Message: t.Failure.Error(), Type: "expectation", Body: xmlEscape(t.Failure.Seen)}
+				kind := "expectation"
+				if r.SetupFailure != nil {
+					kind = "setup" // the lines before the first test failed
+				}
+				c.Failure = &junitMessage{Message: t.Failure.Error(), Type: kind, Body: xmlEscape(t.Failure.Seen)}
 			}
 			if t.Status == Skipped {
 				c.Skipped = &junitMessage{Message: t.SkipReason}
