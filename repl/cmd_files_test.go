@@ -65,6 +65,7 @@ func TestFilesCommandsBadInputIsOneLine(t *testing.T) {
 		"echo x >/tmp/a>/tmp/b":   "echo: > takes one PATH, at the end of the line",
 		"spawn cat /etc/motd":     `spawn: program 1:1: unknown statement "cat": want compute, sleep, yield, syscall, fork, thread, wait, repeat, forever, exit, alloc or exec (to run /bin/cat, give its path: spawn /bin/cat ...)`,
 		"spawn /bin/nope":         "spawn: /bin/nope: No such file or directory",
+		"spawn cpu-hog 5":         "spawn: cpu-hog is a built-in program and takes no arguments (a file in /bin does: spawn /bin/sleep 5)",
 	})
 	if err := s.Exec("cat --peek /etc/motd"); err == nil || err.Error() != "cat: /etc/motd: No such file or directory (not a generated /proc file; ls /proc lists them)" {
 		t.Errorf("cat --peek of a file outside /proc: %v", err)

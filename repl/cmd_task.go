@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,6 +109,9 @@ uid=1000 gid=1000 groups=1000.`,
 			parts = append(parts, a.Text)
 		}
 		src := strings.Join(parts, " ")
+		if len(parts) > 1 && slices.Contains(prog.BuiltinNames(), parts[0]) {
+			return usagef("spawn: %s is a built-in program and takes no arguments (a file in /bin does: spawn /bin/sleep 5)", parts[0])
+		}
 		var o kernel.SpawnOptions
 		if strings.HasPrefix(parts[0], "/") {
 			o.Argv = parts // a file to execve, with its arguments as words
