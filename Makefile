@@ -19,7 +19,7 @@ build:
 
 FUZZTIME ?= 60s
 .PHONY: docs man fuzz fuzz-syscalls bench
-# docs regenerates everything generated under docs/: the command reference
+# docs regenerates every generated page (docs/ and README.md): the command reference
 # from the command table, the transcripts of the tutorial and the README
 # (docs/tutorial.md from docs/tutorial.md.in, README.md from README.md.in)
 # and the man pages. make test fails while any of them

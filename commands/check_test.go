@@ -467,7 +467,9 @@ func TestTAPReadByProve(t *testing.T) {
 		t.Fatalf("not TAP 14:\n%s", out)
 	}
 	tap := filepath.Join(t.TempDir(), "r.tap")
-	os.WriteFile(tap, []byte(strings.Replace(out, "TAP version 14", "TAP version 13", 1)), 0o644)
+	if err := os.WriteFile(tap, []byte(strings.Replace(out, "TAP version 14", "TAP version 13", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	got, err := exec.Command(prove, "--exec", "cat", tap).CombinedOutput()
 	if err == nil {
 		t.Fatalf("prove passed a failing report:\n%s", got)

@@ -12,7 +12,9 @@ import (
 )
 
 // quizLab has a question with lets in it, every kind of expectation, a
-// test that fails and one skipped after it.
+// test that fails and one skipped after it. Of its derived lets, next is
+// named by a question and third used by a command, so both are shown;
+// twice is neither, so only --answers prints it.
 const quizLab = `lab quiz
 description A lab to show: every kind of expectation.
 description Check it with: kplay check quiz.kp --seed N
@@ -20,8 +22,9 @@ let fd = rand 10 99
 let word = pick alpha gamma delta
 let next = calc ${fd} + 1
 let twice = calc ${fd} * 2
+let third = calc ${fd} + 2
 
-syscall getpid
+syscall close ${third}
 
 test "close" points 2
 # What does close(${fd}) return,
@@ -66,7 +69,7 @@ func quizShow(path, seed, fd, word string, answers bool) string {
 	s := `lab quiz (PATH), seed SEED, kplay VERSION
 A lab to show: every kind of expectation.
 Check it with: kplay check quiz.kp --seed N
-parameters: fd=FD, word=WORD, next=NEXT
+parameters: fd=FD, word=WORD, next=NEXT, third=THIRD
 ` + ans(`derived: twice=TWICE
 `) + `
 1. close (2 points)
@@ -95,7 +98,7 @@ parameters: fd=FD, word=WORD, next=NEXT
 `) + `
 4. wrong (3 points)
    Is "WORD" a pid?
-` + ans(`   no answer: this seed's run failed at PATH:36: expect = 2$: no match in the output of "syscall getpid"
+` + ans(`   no answer: this seed's run failed at PATH:37: expect = 2$: no match in the output of "syscall getpid"
      | getpid()                                = 1
 `) + `
 5. after wrong (1 point; after 4, 1)
@@ -105,7 +108,7 @@ parameters: fd=FD, word=WORD, next=NEXT
 `
 	n, _ := strconv.Atoi(fd)
 	return strings.NewReplacer("PATH", path, "SEED", seed, "VERSION", repl.Version, "FD", fd, "WORD", word,
-		"NEXT", strconv.Itoa(n+1), "TWICE", strconv.Itoa(2*n)).Replace(s)
+		"NEXT", strconv.Itoa(n+1), "TWICE", strconv.Itoa(2*n), "THIRD", strconv.Itoa(n+2)).Replace(s)
 }
 
 var quizSeeds = []struct{ seed, fd, word string }{

@@ -66,6 +66,9 @@ func parseMem(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// colorModes are --color's values.
+var colorModes = []string{"auto", "always", "never"}
+
 // useColor decides --color: auto follows NO_COLOR, TERM=dumb and whether
 // stdout is a terminal (fatih/color's own decision), and is off when stdin
 // is not a terminal (a script).
@@ -82,7 +85,11 @@ func (g *globalOpts) useColor(stdinTTY bool) (bool, error) {
 		color.NoColor = !on
 		return on, nil
 	}
-	return false, fmt.Errorf("--color %q: want auto, always or never", g.color)
+	return false, errBadColor(g.color)
+}
+
+func errBadColor(c string) error {
+	return fmt.Errorf("--color %q: want auto, always or never", c)
 }
 
 // newSession boots a session as the flags say; tty is whether stdin is a
@@ -142,7 +149,7 @@ terminal, it reads stdin as a script.`,
 	pf.BoolVar(&g.panicOnOops, "panic-on-oops", false, "halt the machine on any Oops (oops=panic)")
 	for flag, values := range map[string][]string{
 		"clock": {"virtual", "real"},
-		"color": {"auto", "always", "never"},
+		"color": colorModes,
 		"sched": {"cfs"},
 	} {
 		root.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
@@ -150,8 +157,8 @@ terminal, it reads stdin as a script.`,
 	// Every command checks the global flags, even one that boots no
 	// kernel (version, check of no lab): a typo is an error everywhere.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if !slices.Contains([]string{"auto", "always", "never"}, g.color) {
-			return fmt.Errorf("--color %q: want auto, always or never", g.color)
+		if !slices.Contains(colorModes, g.color) {
+			return errBadColor(g.color)
 		}
 		cfg, err := g.kernelConfig()
 		if err != nil {

@@ -196,8 +196,14 @@ func (p *parser) parse() error {
 		default:
 			// A REPL command; a misspelt directive (expct) is caught here,
 			// before anything runs, rather than as an unknown command.
-			if repl.Lookup(word) == nil && !strings.Contains(word, "${") {
-				return p.errf(line, indent+1, "%q is neither a directive nor a REPL command (kplay's help lists the commands)", word)
+			// The REPL's word, as it tokenizes the line ('syscall' getpid
+			// is syscall); a line it cannot tokenize fails when it runs.
+			name := word
+			if toks, err := repl.Tokenize(trimmed); err == nil && len(toks) > 0 {
+				name = toks[0].Text
+			}
+			if repl.Lookup(name) == nil && !strings.Contains(name, "${") {
+				return p.errf(line, indent+1, "%q is neither a directive nor a REPL command (kplay's help lists the commands)", name)
 			}
 			p.body = true
 			p.haveCmd = true

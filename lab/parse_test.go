@@ -85,8 +85,10 @@ func TestParseErrorsSayFileLineCol(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"expect x\n", "f.kp:1:1: expect before any command"},
 		{"ps\ntest \"a\"\nexpect x\n", `f.kp:3:1: expect before any command in test "a"`},
-		{"ps\nexpect (\n", `f.kp:2:8: expect: bad regular expression "(": missing closing )`},
-		{"ps\n  expect-not   [z-a]\n", `f.kp:2:16: expect-not: bad regular expression "[z-a]": invalid character class range`},
+		{"ps\nexpect (\n", "f.kp:2:8: expect: bad regular expression `(`: missing closing )"},
+		{"ps\n  expect-not   [z-a]\n", "f.kp:2:16: expect-not: bad regular expression `[z-a]`: invalid character class range `z-a`"},
+		{"ps\nexpect ^getpid\\(\\) \\q = 1\n", "f.kp:2:8: expect: bad regular expression `^getpid\\(\\) \\q = 1`: invalid escape sequence `\\q`"},
+		{"ps\n'syscall' getpid\n{ ps\n", `f.kp:3:1: "{" is neither a directive nor a REPL command (kplay's help lists the commands)`},
 		{"ps\nexpct getpid\n", `f.kp:2:1: "expct" is neither a directive nor a REPL command (kplay's help lists the commands)`},
 		{"test \"a\"\n  sycall getpid\n", `f.kp:2:3: "sycall" is neither a directive nor a REPL command (kplay's help lists the commands)`},
 		{"ps\nexpect\n", "f.kp:2:7: expect needs a regular expression"},
@@ -183,11 +185,11 @@ func TestCalcAndItemDeriveWithoutDrawing(t *testing.T) {
 	}
 	a, _ := strconv.ParseInt(in.Params[0].Value, 10, 64)
 	want := []Binding{
-		{"a", in.Params[0].Value, true},
-		{"c", strconv.FormatInt((a+4)*2-10/3%2+-1, 10), false},
-		{"i", strconv.FormatInt(a%3, 10), false},
-		{"d", []string{"zero", "one", "two"}[a%3], false},
-		{"b", plain.Params[1].Value, true},
+		{"a", in.Params[0].Value, true, true},
+		{"c", strconv.FormatInt((a+4)*2-10/3%2+-1, 10), false, false},
+		{"i", strconv.FormatInt(a%3, 10), false, false},
+		{"d", []string{"zero", "one", "two"}[a%3], false, false},
+		{"b", plain.Params[1].Value, true, true},
 	}
 	if !reflect.DeepEqual(in.Params, want) {
 		t.Fatalf("got %v\nwant %v", in.Params, want)

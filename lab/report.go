@@ -38,10 +38,15 @@ func testName(results []*Result, r *Result, t TestResult) string {
 	return t.Name
 }
 
+// header is the first line of the text, TAP and Gradescope reports: the
+// lab, the seed, kplay's version and the parameters a student is given,
+// as kplay lab show prints them (students read these reports too).
 func (r *Result) header() string {
 	s := fmt.Sprintf("lab %s (%s), seed %d, kplay %s", r.Lab, r.File, r.Seed, r.Version)
 	for _, p := range r.Params {
-		s += fmt.Sprintf(", %s=%s", p.Name, p.Value)
+		if p.Shown {
+			s += fmt.Sprintf(", %s=%s", p.Name, p.Value)
+		}
 	}
 	return s
 }

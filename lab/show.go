@@ -59,12 +59,12 @@ func WriteShow(w io.Writer, in *Instance, res *Result) error {
 	for _, d := range l.Description {
 		b.WriteString(d + "\n")
 	}
-	// The parameters are the values the seed draws and the derived ones
-	// a question names; the other derived values (a weight, a slice) are
-	// usually what a test asks for, so only --answers prints them.
+	// The parameters are the values the student is given (Binding.Shown);
+	// the other derived values (a weight, a slice) are usually what a test
+	// asks for, so only --answers prints them.
 	var given, derived []Binding
 	for _, p := range in.Params {
-		if p.Drawn || in.Lab.asks(p.Name) {
+		if p.Shown {
 			given = append(given, p)
 		} else {
 			derived = append(derived, p)
@@ -97,18 +97,6 @@ func WriteShow(w io.Writer, in *Instance, res *Result) error {
 	fmt.Fprintf(&b, "\n%s, %s\n", plural(len(l.Tests), "test", "tests"), plural(l.Points(), "point", "points"))
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// asks reports whether a question (a test's Doc) uses ${name}.
-func (l *Lab) asks(name string) bool {
-	for _, t := range l.Tests {
-		for _, d := range t.Doc {
-			if strings.Contains(d, "${"+name+"}") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // writeBindings prints "label: a=1, b=2", or nothing for no bindings.

@@ -83,16 +83,21 @@ func RunScript(s *Session, r io.Reader, file string) error {
 
 // CompileExpect compiles an expectation's regular expression as scripts
 // and labs match it: Go's syntax, in multi-line mode (^ and $ at each
-// line). Its error names the expression as written and what is wrong:
-// bad regular expression "(": missing closing ).
+// line). Its error names the expression as written, what is wrong and,
+// when it is a part, where: bad regular expression `(`: missing closing ),
+// bad regular expression `a\q`: invalid escape sequence `\q`.
 func CompileExpect(pattern string) (*regexp.Regexp, error) {
 	re, err := regexp.Compile("(?m)" + pattern)
 	if err != nil {
 		var se *syntax.Error
 		if errors.As(err, &se) {
-			return nil, fmt.Errorf("bad regular expression %q: %s", pattern, se.Code)
+			msg := fmt.Sprintf("bad regular expression `%s`: %s", pattern, se.Code)
+			if part := strings.TrimPrefix(se.Expr, "(?m)"); part != pattern {
+				msg += " `" + part + "`"
+			}
+			return nil, errors.New(msg)
 		}
-		return nil, fmt.Errorf("bad regular expression %q: %v", pattern, err)
+		return nil, fmt.Errorf("bad regular expression `%s`: %v", pattern, err)
 	}
 	return re, nil
 }

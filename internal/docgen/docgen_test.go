@@ -15,9 +15,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"kplay/commands"
+	"kplay/repl"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/tutorial.md and docs/man from their sources")
+var update = flag.Bool("update", false, "rewrite docs/tutorial.md, README.md and docs/man from their sources")
 
 const manDir = "docs/man"
 
@@ -70,7 +71,8 @@ func TestTutorialDoc(t *testing.T) {
 }
 
 // kplayShell runs kplay's command line in the repository's root, as
-// `kplay ARGS` typed there would.
+// `kplay ARGS` typed there would. It changes the process's directory for
+// the call, so no test of this package may run in parallel.
 func kplayShell(args []string) (string, string, int) {
 	wd, err := os.Getwd()
 	if err != nil {
@@ -142,7 +144,7 @@ func TestTranscriptErrors(t *testing.T) {
 		"```kplay-transcript\nexpect x\n```\n":                                       "t:2: expect before any command",
 		"```kplay-transcript\nsyscall getpid\nexpect-not = 1$\n```\n":                "t:3: expect-not = 1$: matched \"= 1\" in the output of \"syscall getpid\"",
 		"```kplay-transcript\nsyscall getpid\nexpect = 2$\n```\n":                    "t:3: expect = 2$: no match in the output of \"syscall getpid\":\ngetpid()                                = 1\n",
-		"```kplay-transcript\nsyscall getpid\nexpect (\n```\n":                       `t:3: expect: bad regular expression "(": missing closing )`,
+		"```kplay-transcript\nsyscall getpid\nexpect (\n```\n":                       "t:3: expect: bad regular expression `(`: missing closing )",
 		"x\n```kplay-transcript continue\nps\n```\n":                                 "t:2: continue with no block before it",
 		"```kplay-transcript\nquit\nps\n```\n":                                       "t:3: a command after quit",
 		"```kplay-transcript\nps\n```\n```kplay-transcript boot continue\nps\n```\n": "t:4: boot and continue exclude each other",
@@ -164,7 +166,7 @@ func TestShellBlocksRunKplaysCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Generated("t") + "```\n$ kplay version\n"
+	want := Generated("t") + "```\n$ kplay version\nkplay " + repl.Version + " (kernel 6.6.0-kplay, " + GoVersion + ")\n"
 	if !strings.HasPrefix(string(got), want) || !strings.Contains(string(got), "\n$ kplay check scripts/labs/none.kp\n") {
 		t.Fatalf("got\n%s", got)
 	}

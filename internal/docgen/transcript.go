@@ -193,7 +193,8 @@ func transcript(s *repl.Session, lines []string, errorsOK bool, file string, fir
 
 // shellTranscript runs each line of a kplay-shell block, `kplay ARGS`
 // with ARGS split at spaces (no quoting), and returns each after "$ ",
-// then what it printed on stdout and stderr. Expectations work as in
+// then what it printed on stdout and then on stderr (not interleaved),
+// with the toolchain's version as GoVersion. Expectations work as in
 // transcript; a command that fails fails the generation unless errorsOK.
 func shellTranscript(shell Shell, lines []string, errorsOK bool, file string, first int) (string, error) {
 	var b strings.Builder
@@ -209,7 +210,7 @@ func shellTranscript(shell Shell, lines []string, errorsOK bool, file string, fi
 		b.WriteString("$ " + line + "\n" + stdout + stderr)
 		return stdout + stderr, nil
 	})
-	return b.String(), err
+	return strings.ReplaceAll(b.String(), runtime.Version(), GoVersion), err
 }
 
 // runLines goes through a block's lines (first is the line of its fence,
