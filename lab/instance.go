@@ -12,47 +12,17 @@ import (
 // DefaultSeed is the seed kplay check and kplay run use without --seed.
 const DefaultSeed = 1
 
-// Binding is one let's value for a seed. Drawn is true for rand and
-// pick, the values a seed draws; calc and item derive theirs from those,
-// and are often a test's answer. Shown is true for the values a student
-// is given: the drawn ones, and derived ones that a question names or a
-// command uses (${NAME}); the others only --answers and JUnit's
-// properties print.
+// Binding is one let's value for a seed. Shown is true for the values a
+// student is given: those the seed draws (rand, pick), and those derived
+// from them (calc, item) that a question names or a command uses
+// (${NAME}). The other derived values are often a test's answer: only
+// --answers and JUnit's properties print them.
 type Binding struct {
 	Name, Value string
-	Drawn       bool
 	Shown       bool
 }
 
 // Instance is a lab with its lets drawn for one seed, every ${NAME}
-// gives reports whether the lab hands ${name} to the student: a
-// question (a test's Doc) or a command line uses it.
-func (l *Lab) gives(name string) bool {
-	ref := "${" + name + "}"
-	commands := func(steps []Step) bool {
-		for _, s := range steps {
-			if s.Kind == Command && strings.Contains(s.Text, ref) {
-				return true
-			}
-		}
-		return false
-	}
-	if commands(l.Setup) {
-		return true
-	}
-	for _, t := range l.Tests {
-		if commands(t.Steps) {
-			return true
-		}
-		for _, d := range t.Doc {
-			if strings.Contains(d, ref) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // substituted and every expectation compiled.
 type Instance struct {
 	Lab    *Lab
@@ -140,7 +110,7 @@ func (l *Lab) Instantiate(seed uint64) (*Instance, error) {
 		}
 		vals[let.Name] = v
 		drawn := let.Fn == "rand" || let.Fn == "pick"
-		in.Params = append(in.Params, Binding{Name: let.Name, Value: v, Drawn: drawn, Shown: drawn || l.gives(let.Name)})
+		in.Params = append(in.Params, Binding{Name: let.Name, Value: v, Shown: drawn || l.gives(let.Name)})
 	}
 	var err error
 	if in.Setup, err = prepare(l, l.Setup, vals); err != nil {
@@ -196,6 +166,34 @@ func prepare(l *Lab, src []Step, vals map[string]string) ([]step, error) {
 		}
 	}
 	return out, nil
+}
+
+// gives reports whether the lab hands ${name} to the student: a
+// question (a test's Doc) or a command line uses it.
+func (l *Lab) gives(name string) bool {
+	ref := "${" + name + "}"
+	commands := func(steps []Step) bool {
+		for _, s := range steps {
+			if s.Kind == Command && strings.Contains(s.Text, ref) {
+				return true
+			}
+		}
+		return false
+	}
+	if commands(l.Setup) {
+		return true
+	}
+	for _, t := range l.Tests {
+		if commands(t.Steps) {
+			return true
+		}
+		for _, d := range t.Doc {
+			if strings.Contains(d, ref) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // substitute replaces ${NAME} for every let NAME drawn so far; any other

@@ -185,11 +185,11 @@ func TestCalcAndItemDeriveWithoutDrawing(t *testing.T) {
 	}
 	a, _ := strconv.ParseInt(in.Params[0].Value, 10, 64)
 	want := []Binding{
-		{"a", in.Params[0].Value, true, true},
-		{"c", strconv.FormatInt((a+4)*2-10/3%2+-1, 10), false, false},
-		{"i", strconv.FormatInt(a%3, 10), false, false},
-		{"d", []string{"zero", "one", "two"}[a%3], false, false},
-		{"b", plain.Params[1].Value, true, true},
+		{"a", in.Params[0].Value, true},
+		{"c", strconv.FormatInt((a+4)*2-10/3%2+-1, 10), false},
+		{"i", strconv.FormatInt(a%3, 10), false},
+		{"d", []string{"zero", "one", "two"}[a%3], false},
+		{"b", plain.Params[1].Value, true},
 	}
 	if !reflect.DeepEqual(in.Params, want) {
 		t.Fatalf("got %v\nwant %v", in.Params, want)
