@@ -148,7 +148,7 @@ func init() {
 			return s + straceFlags(f, mountFlagNames, "MS_???")
 		}},
 		argUmountFlags: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
-			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLW, "UMOUNT_NOFOLLOW"}}, "MNT_???")
+			return straceFlags(uint64(uint32(r.Args[i])), []flagName{{vfs.MNT_FORCE, "MNT_FORCE"}, {vfs.MNT_DETACH, "MNT_DETACH"}, {vfs.MNT_EXPIRE, "MNT_EXPIRE"}, {vfs.UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW"}}, "MNT_???")
 		}},
 		argRlimitResource: {entry: func(_ *Kernel, _ *Task, r *SyscallRecord, i int) string {
 			return straceEnum(int(int32(r.Args[i])), rlimitNames, "RLIMIT_???")

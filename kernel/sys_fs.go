@@ -1186,10 +1186,10 @@ func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
 	// ksys_umount's order: unknown flags, the lookup, then
 	// can_umount's privilege check (may_mount: CAP_SYS_ADMIN).
 	flags := int(int32(a[1]))
-	if flags&^(vfs.MNT_FORCE|vfs.MNT_DETACH|vfs.MNT_EXPIRE|vfs.UMOUNT_NOFOLLW) != 0 {
+	if flags&^vfs.UmountFlags != 0 {
 		return errno(abi.EINVAL)
 	}
-	vt, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLW == 0)
+	vt, p, err := k.lookupAt(t, atFdcwd, a[0], flags&vfs.UMOUNT_NOFOLLOW == 0)
 	if err != 0 {
 		return errno(err)
 	}
@@ -1202,5 +1202,5 @@ func sysUmount2(k *Kernel, t *Task, a *[6]uint64) int64 {
 			return errno(abi.EBUSY)
 		}
 	}
-	return errno(k.vfs.DoUmount(vt.Cred, p, flags))
+	return errno(k.vfs.DoUmount(p, flags))
 }

@@ -467,25 +467,28 @@ func (v *VFS) mountType(fs *FileSystemType, source, data string, flags int) (*Mo
 
 // Mount flags (include/uapi/linux/mount.h) kplay keeps.
 const (
-	MS_RDONLY      = 1
-	MS_NOSUID      = 2
-	MS_NODEV       = 4
-	MS_NOEXEC      = 8
-	MS_REMOUNT     = 32
-	MS_BIND        = 4096
-	MS_MOVE        = 8192
-	MS_REC         = 16384
-	MS_SILENT      = 32768
-	MS_NOATIME     = 1024
-	MS_RELATIME    = 1 << 21
-	MS_STRICTATIME = 1 << 24
-	MS_MGC_VAL     = 0xC0ED0000
-	MS_MGC_MSK     = 0xffff0000
-	MNT_FORCE      = 1
-	MNT_DETACH     = 2
-	MNT_EXPIRE     = 4
-	UMOUNT_NOFOLLW = 8
+	MS_RDONLY       = 1
+	MS_NOSUID       = 2
+	MS_NODEV        = 4
+	MS_NOEXEC       = 8
+	MS_REMOUNT      = 32
+	MS_BIND         = 4096
+	MS_MOVE         = 8192
+	MS_REC          = 16384
+	MS_SILENT       = 32768
+	MS_NOATIME      = 1024
+	MS_RELATIME     = 1 << 21
+	MS_STRICTATIME  = 1 << 24
+	MS_MGC_VAL      = 0xC0ED0000
+	MS_MGC_MSK      = 0xffff0000
+	MNT_FORCE       = 1
+	MNT_DETACH      = 2
+	MNT_EXPIRE      = 4
+	UMOUNT_NOFOLLOW = 8
 )
+
+// UmountFlags are the flags umount2 knows; any other bit is EINVAL.
+const UmountFlags = MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW
 
 // DoMount mounts a new instance of fstype on target (do_new_mount): target
 // must be a directory; the source names the instance (it is shown in
@@ -516,16 +519,12 @@ func (v *VFS) DoMount(cred Cred, source string, target Path, fstype string, flag
 	return 0
 }
 
-// DoUmount unmounts the mount whose root is at target (path_umount):
-// EINVAL if target is not a mount's root, EBUSY if files are open on it,
-// other mounts sit on it, or it is the root of the tree.
-func (v *VFS) DoUmount(cred Cred, target Path, flags int) Errno {
-	if !cred.Capable(abi.CAP_SYS_ADMIN) {
-		return abi.EPERM
-	}
-	if flags&^(MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLW) != 0 {
-		return abi.EINVAL
-	}
+// DoUmount unmounts the mount whose root is at target (path_umount
+// after can_umount's privilege check, which is the caller's, with the
+// flags' check, as ksys_umount orders them): EINVAL if target is not a
+// mount's root, EBUSY if files are open on it, other mounts sit on it,
+// or it is the root of the tree.
+func (v *VFS) DoUmount(target Path, flags int) Errno {
 	m := target.Mnt
 	if target.Dentry != m.Root {
 		return abi.EINVAL

@@ -138,17 +138,17 @@ func TestFilesDirectoriesAndMounts(t *testing.T) {
 	// /tmp is the root filesystem's empty directory again.
 	f, _ := v.Open(root, root.Cwd, "/tmp/a", O_RDONLY, 0, 0)
 	tmp := mustLookup(t, v, root, "/tmp")
-	if err := v.DoUmount(Root, tmp, 0); err != abi.EBUSY {
+	if err := v.DoUmount(tmp, 0); err != abi.EBUSY {
 		t.Fatalf("umount busy = %v", err)
 	}
 	f.Put()
-	if err := v.DoUmount(Root, tmp, 0); err != 0 {
+	if err := v.DoUmount(tmp, 0); err != 0 {
 		t.Fatal(err)
 	}
 	if _, err := v.Lookup(root, root.Cwd, "/tmp/a", true); err != abi.ENOENT {
 		t.Fatalf("after umount /tmp/a: %v", err)
 	}
-	if err := v.DoUmount(Root, mustLookup(t, v, root, "/"), 0); err != abi.EBUSY {
+	if err := v.DoUmount(mustLookup(t, v, root, "/"), 0); err != abi.EBUSY {
 		t.Fatalf("umount / = %v, want EBUSY", err)
 	}
 	if live["filp"] != 0 {
@@ -226,7 +226,7 @@ func TestErrnos(t *testing.T) {
 		{"user mounts", v.DoMount(user.Cred, "tmpfs", mustLookup(t, v, root, "/tmp/dir"), "tmpfs", 0, ""), abi.EPERM},
 		{"mount unknown type", v.DoMount(Root, "x", mustLookup(t, v, root, "/tmp/dir"), "ext9", 0, ""), abi.ENODEV},
 		{"mount on a file", v.DoMount(Root, "x", mustLookup(t, v, root, "/tmp/f"), "tmpfs", 0, ""), abi.ENOTDIR},
-		{"umount a non-root", v.DoUmount(Root, mustLookup(t, v, root, "/tmp/dir"), 0), abi.EINVAL},
+		{"umount a non-root", v.DoUmount(mustLookup(t, v, root, "/tmp/dir"), 0), abi.EINVAL},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
